@@ -1,0 +1,331 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * monster_main.c - module entry, parameters, /dev/monster and its ioctls.
+ */
+#define pr_fmt(fmt) "monster: " fmt
+
+#include <linux/fs.h>
+#include <linux/log2.h>
+#include <linux/miscdevice.h>
+#include <linux/module.h>
+#include <linux/nodemask.h>
+#include <linux/numa.h>
+#include <linux/poll.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/uaccess.h>
+
+#include "monster_dev.h"
+
+#define CREATE_TRACE_POINTS
+#include "monster_trace.h"
+
+static unsigned int rate_hz = MONSTER_RATE_DEFAULT;
+module_param(rate_hz, uint, 0444);
+MODULE_PARM_DESC(rate_hz, "sweeps per second, 1..10000 (default 100)");
+
+static unsigned int ring_slots = MONSTER_SLOTS_DEFAULT;
+module_param(ring_slots, uint, 0444);
+MODULE_PARM_DESC(ring_slots, "records per ring, a power of two, 64..262144 (default 16384)");
+
+/* named: a bare numa_node would shadow the kernel's per-cpu variable */
+static int param_numa_node = NUMA_NO_NODE;
+module_param_named(numa_node, param_numa_node, int, 0444);
+MODULE_PARM_DESC(numa_node, "NUMA node for the ring memory (default -1: any)");
+
+static bool threads;
+module_param(threads, bool, 0444);
+MODULE_PARM_DESC(threads, "sample every thread instead of every process (default N)");
+
+static bool autostart;
+module_param(autostart, bool, 0444);
+MODULE_PARM_DESC(autostart, "start sampling at load (default N)");
+
+static struct monster_dev monster;
+
+static bool monster_rate_ok(u32 rate)
+{
+	return rate >= MONSTER_RATE_MIN && rate <= MONSTER_RATE_MAX;
+}
+
+static bool monster_slots_ok(u32 slots)
+{
+	return is_power_of_2(slots) && slots >= MONSTER_SLOTS_MIN &&
+	       slots <= MONSTER_SLOTS_MAX;
+}
+
+static bool monster_node_ok(int node)
+{
+	return node == NUMA_NO_NODE ||
+	       (node >= 0 && node < MAX_NUMNODES && node_state(node, N_MEMORY));
+}
+
+static int monster_open(struct inode *inode, struct file *file)
+{
+	struct monster_dev *md = &monster;
+
+	mutex_lock(&md->lock);
+	md->open_count++;
+	mutex_unlock(&md->lock);
+	file->private_data = md;
+	return nonseekable_open(inode, file);
+}
+
+static int monster_release(struct inode *inode, struct file *file)
+{
+	struct monster_dev *md = file->private_data;
+
+	mutex_lock(&md->lock);
+	md->open_count--;
+	mutex_unlock(&md->lock);
+	return 0;
+}
+
+static int monster_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	struct monster_dev *md = file->private_data;
+	int ret;
+
+	mutex_lock(&md->lock);
+	ret = monster_buf_mmap(md->buf, vma);
+	mutex_unlock(&md->lock);
+	return ret;
+}
+
+static __poll_t monster_poll(struct file *file, poll_table *wait)
+{
+	struct monster_dev *md = file->private_data;
+	__poll_t mask = 0;
+
+	poll_wait(file, &md->wq, wait);
+	mutex_lock(&md->lock);
+	if (monster_buf_readable(md->buf))
+		mask = EPOLLIN | EPOLLRDNORM;
+	mutex_unlock(&md->lock);
+	return mask;
+}
+
+static long monster_ioc_info(struct monster_dev *md, void __user *arg)
+{
+	struct monster_info info;
+
+	mutex_lock(&md->lock);
+	monster_buf_info(md->buf, &info);
+	mutex_unlock(&md->lock);
+	return copy_to_user(arg, &info, sizeof(info)) ? -EFAULT : 0;
+}
+
+static void monster_config_fill(struct monster_dev *md, struct monster_config *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->rate_hz = md->rate_hz;
+	c->scope = md->scope;
+	c->ring_slots = md->buf->slots;
+	c->numa_node = md->node;
+}
+
+static long monster_ioc_get_config(struct monster_dev *md, void __user *arg)
+{
+	struct monster_config c;
+
+	mutex_lock(&md->lock);
+	monster_config_fill(md, &c);
+	mutex_unlock(&md->lock);
+	return copy_to_user(arg, &c, sizeof(c)) ? -EFAULT : 0;
+}
+
+/* Re-allocate the rings: only while nothing else can see them. */
+static int monster_resize(struct monster_dev *md, u32 slots, int node)
+{
+	struct monster_buf *buf;
+
+	if (md->thread || md->open_count > 1 || monster_buf_in_use(md->buf))
+		return -EBUSY;
+	buf = monster_buf_alloc(slots, node);
+	if (!buf)
+		return -ENOMEM;
+	monster_buf_put(md->buf);
+	md->buf = buf;
+	md->node = node;
+	return 0;
+}
+
+static long monster_ioc_set_config(struct monster_dev *md, void __user *arg)
+{
+	struct monster_config c;
+	int ret = 0;
+
+	if (copy_from_user(&c, arg, sizeof(c)))
+		return -EFAULT;
+	if (c.flags || c.__pad || memchr_inv(c.__reserved, 0, sizeof(c.__reserved)))
+		return -EINVAL;
+	if (!monster_rate_ok(c.rate_hz) || c.scope > MONSTER_SCOPE_THREAD ||
+	    !monster_slots_ok(c.ring_slots) || !monster_node_ok(c.numa_node))
+		return -EINVAL;
+
+	mutex_lock(&md->lock);
+	if (c.ring_slots != md->buf->slots || c.numa_node != md->node)
+		ret = monster_resize(md, c.ring_slots, c.numa_node);
+	if (!ret) {
+		WRITE_ONCE(md->rate_hz, c.rate_hz);
+		WRITE_ONCE(md->scope, c.scope);
+		/* let a sleeping sampler pick up a new rate now */
+		if (md->thread)
+			wake_up_process(md->thread);
+	}
+	mutex_unlock(&md->lock);
+	return ret;
+}
+
+static long monster_ioc_stats(struct monster_dev *md, void __user *arg)
+{
+	struct monster_stats *st;
+	long ret = 0;
+
+	st = kmalloc(sizeof(*st), GFP_KERNEL);
+	if (!st)
+		return -ENOMEM;
+	mutex_lock(&md->lock);
+	monster_stats_get(md, st);
+	mutex_unlock(&md->lock);
+	if (copy_to_user(arg, st, sizeof(*st)))
+		ret = -EFAULT;
+	kfree(st);
+	return ret;
+}
+
+static long monster_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
+{
+	struct monster_dev *md = file->private_data;
+	void __user *uarg = (void __user *)arg;
+	long ret;
+
+	switch (cmd) {
+	case MONSTER_IOC_GET_INFO:
+		return monster_ioc_info(md, uarg);
+	case MONSTER_IOC_GET_CONFIG:
+		return monster_ioc_get_config(md, uarg);
+	case MONSTER_IOC_GET_STATS:
+		return monster_ioc_stats(md, uarg);
+	case MONSTER_IOC_START:
+	case MONSTER_IOC_STOP:
+	case MONSTER_IOC_SET_CONFIG:
+	case MONSTER_IOC_RESET:
+		break;
+	default:
+		return -ENOTTY;
+	}
+
+	/* control needs a file opened for writing; read-only is observe-only */
+	if (!(file->f_mode & FMODE_WRITE))
+		return -EBADF;
+	switch (cmd) {
+	case MONSTER_IOC_SET_CONFIG:
+		return monster_ioc_set_config(md, uarg);
+	case MONSTER_IOC_RESET:
+		monster_stats_reset(md);
+		return 0;
+	}
+	mutex_lock(&md->lock);
+	if (cmd == MONSTER_IOC_START) {
+		ret = monster_sampler_start(md);
+	} else {
+		monster_sampler_stop(md);
+		ret = 0;
+	}
+	mutex_unlock(&md->lock);
+	return ret;
+}
+
+static const struct file_operations monster_fops = {
+	.owner = THIS_MODULE,
+	.open = monster_open,
+	.release = monster_release,
+	.mmap = monster_mmap,
+	.poll = monster_poll,
+	.unlocked_ioctl = monster_ioctl,
+	.compat_ioctl = compat_ptr_ioctl,
+};
+
+static struct miscdevice monster_misc = {
+	.minor = MISC_DYNAMIC_MINOR,
+	.name = "monster",
+	.fops = &monster_fops,
+	.mode = 0600,
+};
+
+static int __init monster_init(void)
+{
+	struct monster_dev *md = &monster;
+	int ret;
+
+	pr_info("Monster Process Sampler initializing...\n");
+	if (!monster_rate_ok(rate_hz) || !monster_slots_ok(ring_slots) ||
+	    !monster_node_ok(param_numa_node)) {
+		pr_err("bad parameter: rate_hz=%u (1..%u), ring_slots=%u (power of two, %u..%u), numa_node=%d\n",
+		       rate_hz, MONSTER_RATE_MAX, ring_slots, MONSTER_SLOTS_MIN,
+		       MONSTER_SLOTS_MAX, param_numa_node);
+		return -EINVAL;
+	}
+
+	mutex_init(&md->lock);
+	spin_lock_init(&md->stats_lock);
+	init_waitqueue_head(&md->wq);
+	md->rate_hz = rate_hz;
+	md->scope = threads ? MONSTER_SCOPE_THREAD : MONSTER_SCOPE_PROCESS;
+	md->node = param_numa_node;
+	md->buf = monster_buf_alloc(ring_slots, param_numa_node);
+	if (!md->buf) {
+		pr_err("cannot allocate %u-slot rings\n", ring_slots);
+		return -ENOMEM;
+	}
+
+	monster_debugfs_init(md);
+	ret = misc_register(&monster_misc);
+	if (ret) {
+		pr_err("cannot register /dev/monster: %d\n", ret);
+		goto fail;
+	}
+	if (autostart) {
+		mutex_lock(&md->lock);
+		ret = monster_sampler_start(md);
+		mutex_unlock(&md->lock);
+		if (ret) {
+			misc_deregister(&monster_misc);
+			goto fail;
+		}
+	}
+
+	pr_info("Monster Process Sampler initialized successfully\n");
+	pr_info("Sampling at %u Hz, %d rings, ring memory: %zu KiB (%u records of %zu bytes per ring), node %d, %s\n",
+		md->rate_hz, MONSTER_NR_RINGS, md->buf->size >> 10, md->buf->slots,
+		sizeof(struct monster_sample), md->buf->node,
+		autostart ? "running" : "stopped until started");
+	return 0;
+
+fail:
+	monster_debugfs_exit(md);
+	monster_buf_put(md->buf);
+	return ret;
+}
+
+static void __exit monster_exit(void)
+{
+	struct monster_dev *md = &monster;
+
+	misc_deregister(&monster_misc);
+	mutex_lock(&md->lock);
+	monster_sampler_stop(md);
+	mutex_unlock(&md->lock);
+	monster_debugfs_exit(md);
+	monster_buf_put(md->buf);
+	pr_info("Monster Process Sampler unloaded\n");
+}
+
+module_init(monster_init);
+module_exit(monster_exit);
+
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("Whole-system process sampler streaming to 15 mmap'd Monster rings");
+MODULE_AUTHOR("monster developers");
+MODULE_VERSION("0.1.0");

@@ -1,0 +1,284 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * monster_ring.c - the 15 rings: their memory, its mapping into userspace,
+ * and the single-producer side of the ring protocol (see uapi/monster.h).
+ */
+#define pr_fmt(fmt) "monster: " fmt
+
+#include <linux/gfp.h>
+#include <linux/mm.h>
+#include <linux/slab.h>
+#include <linux/vmalloc.h>
+
+#include "monster_compat.h"
+#include "monster_dev.h"
+
+/* Region layout: tails page (rw), headers (ro), ring data (ro). */
+#define MONSTER_TAILS_SIZE	PAGE_SIZE
+#define MONSTER_HEADERS_SIZE	PAGE_ALIGN(sizeof(struct monster_headers))
+#define MONSTER_DATA_OFFSET	(MONSTER_TAILS_SIZE + MONSTER_HEADERS_SIZE)
+
+static_assert(sizeof(struct monster_ring_tail) * MONSTER_NR_RINGS <= PAGE_SIZE);
+
+static void monster_buf_free_pages(struct monster_buf *buf)
+{
+	unsigned int i;
+
+	if (buf->vaddr)
+		vunmap(buf->vaddr);
+	for (i = 0; i < buf->nr_pages && buf->pages[i]; i++)
+		__free_page(buf->pages[i]);
+	kvfree(buf->pages);
+}
+
+/* The node every page landed on, or NUMA_NO_NODE if they are spread. */
+static int monster_buf_page_node(const struct monster_buf *buf)
+{
+	int nid = page_to_nid(buf->pages[0]);
+	unsigned int i;
+
+	for (i = 1; i < buf->nr_pages; i++)
+		if (page_to_nid(buf->pages[i]) != nid)
+			return NUMA_NO_NODE;
+	return nid;
+}
+
+static void monster_buf_init_rings(struct monster_buf *buf)
+{
+	struct monster_shared_header *sh = &buf->hdrs->shared;
+	unsigned int i;
+
+	sh->magic = MONSTER_MAGIC;
+	sh->abi_version = MONSTER_ABI_VERSION;
+	sh->nr_rings = MONSTER_NR_RINGS;
+	sh->record_size = sizeof(struct monster_sample);
+	sh->ring_slots = buf->slots;
+
+	for (i = 0; i < MONSTER_NR_RINGS; i++) {
+		struct monster_ring *r = &buf->ring[i];
+		size_t off = MONSTER_DATA_OFFSET + i * buf->ring_bytes;
+
+		r->mask = buf->slots - 1;
+		r->prime = monster_prime(i);
+		r->data = buf->vaddr + off;
+		r->hdr = &buf->hdrs->ring[i];
+		r->utail = &buf->tails[i];
+		r->hdr->data_offset = off;
+		r->hdr->prime = r->prime;
+		r->hdr->index = i;
+		r->hdr->slots = buf->slots;
+		r->hdr->record_size = sizeof(struct monster_sample);
+	}
+}
+
+/*
+ * Allocate the rings: slots records per ring, zeroed, on @node if it has
+ * memory (NUMA_NO_NODE: the local node). slots is validated by the caller.
+ */
+struct monster_buf *monster_buf_alloc(u32 slots, int node)
+{
+	struct monster_buf *buf;
+	unsigned int i;
+
+	buf = kzalloc(sizeof(*buf), GFP_KERNEL);
+	if (!buf)
+		return NULL;
+	kref_init(&buf->ref);
+	buf->slots = slots;
+	buf->ring_bytes = (size_t)slots * sizeof(struct monster_sample);
+	buf->size = MONSTER_DATA_OFFSET + MONSTER_NR_RINGS * buf->ring_bytes;
+	buf->nr_pages = buf->size >> PAGE_SHIFT;
+
+	buf->pages = kvcalloc(buf->nr_pages, sizeof(*buf->pages), GFP_KERNEL);
+	if (!buf->pages)
+		goto fail;
+	for (i = 0; i < buf->nr_pages; i++) {
+		buf->pages[i] = alloc_pages_node(node, GFP_KERNEL | __GFP_ZERO |
+						 __GFP_NOWARN, 0);
+		if (!buf->pages[i])
+			goto fail;
+	}
+	buf->vaddr = vmap(buf->pages, buf->nr_pages, VM_MAP, PAGE_KERNEL);
+	if (!buf->vaddr)
+		goto fail;
+	buf->tails = buf->vaddr;
+	buf->hdrs = buf->vaddr + MONSTER_TAILS_SIZE;
+	buf->node = monster_buf_page_node(buf);
+	monster_buf_init_rings(buf);
+	return buf;
+
+fail:
+	monster_buf_free_pages(buf);
+	kfree(buf);
+	return NULL;
+}
+
+static void monster_buf_release(struct kref *ref)
+{
+	struct monster_buf *buf = container_of(ref, struct monster_buf, ref);
+
+	monster_buf_free_pages(buf);
+	kfree(buf);
+}
+
+void monster_buf_get(struct monster_buf *buf)
+{
+	kref_get(&buf->ref);
+}
+
+void monster_buf_put(struct monster_buf *buf)
+{
+	kref_put(&buf->ref, monster_buf_release);
+}
+
+/* True while any mapping holds the rings besides the device itself. */
+bool monster_buf_in_use(struct monster_buf *buf)
+{
+	return kref_read(&buf->ref) > 1;
+}
+
+void monster_buf_info(const struct monster_buf *buf, struct monster_info *info)
+{
+	unsigned int i;
+
+	memset(info, 0, sizeof(*info));
+	info->abi_version = MONSTER_ABI_VERSION;
+	info->nr_rings = MONSTER_NR_RINGS;
+	info->record_size = sizeof(struct monster_sample);
+	info->ring_slots = buf->slots;
+	info->numa_node = buf->node;
+	info->page_size = PAGE_SIZE;
+	info->map_size = buf->size;
+	info->tails_offset = 0;
+	info->tails_size = MONSTER_TAILS_SIZE;
+	info->headers_offset = MONSTER_TAILS_SIZE;
+	info->headers_size = MONSTER_HEADERS_SIZE;
+	info->data_offset = MONSTER_DATA_OFFSET;
+	info->data_size = MONSTER_NR_RINGS * buf->ring_bytes;
+	info->ring_bytes = buf->ring_bytes;
+	for (i = 0; i < MONSTER_NR_RINGS; i++)
+		info->primes[i] = monster_prime(i);
+}
+
+/* VMAs (including split and forked copies) each hold a reference. */
+static void monster_vm_open(struct vm_area_struct *vma)
+{
+	monster_buf_get(vma->vm_private_data);
+}
+
+static void monster_vm_close(struct vm_area_struct *vma)
+{
+	monster_buf_put(vma->vm_private_data);
+}
+
+static const struct vm_operations_struct monster_vm_ops = {
+	.open = monster_vm_open,
+	.close = monster_vm_close,
+};
+
+/*
+ * Only the tails page may be writable. Anything touching the producer's
+ * pages is read-only for good: VM_MAYWRITE is cleared so mprotect() cannot
+ * upgrade it. vm_map_pages() inserts ordinary pages (not a PFN map), which
+ * is what lets cuMemHostRegister pin the mapping.
+ */
+int monster_buf_mmap(struct monster_buf *buf, struct vm_area_struct *vma)
+{
+	unsigned long off = vma->vm_pgoff;
+	unsigned long len = vma_pages(vma);
+	int ret;
+
+	if (!(vma->vm_flags & VM_SHARED))
+		return -EINVAL;
+	if (off >= buf->nr_pages || len > buf->nr_pages - off)
+		return -EINVAL;
+	if (vma->vm_flags & VM_EXEC)
+		return -EPERM;
+	if (off + len > (MONSTER_TAILS_SIZE >> PAGE_SHIFT)) {
+		if (vma->vm_flags & VM_WRITE)
+			return -EPERM;
+		vm_flags_clear(vma, VM_MAYWRITE);
+	}
+	vm_flags_clear(vma, VM_MAYEXEC);
+	vm_flags_set(vma, VM_DONTEXPAND | VM_DONTDUMP);
+
+	ret = vm_map_pages(vma, buf->pages, buf->nr_pages);
+	if (ret)
+		return ret;
+	vma->vm_ops = &monster_vm_ops;
+	vma->vm_private_data = buf;
+	monster_buf_get(buf);
+	return 0;
+}
+
+/*
+ * Read the consumer's tail. It is untrusted: one that moves backwards or
+ * past head is ignored (the last valid one stays in force) and counted.
+ */
+static void monster_ring_refresh_tail(struct monster_ring *r)
+{
+	u64 t = smp_load_acquire(&r->utail->tail);
+
+	if (t >= r->tail && t <= r->published)
+		r->tail = t;
+	else if (t != r->tail)
+		r->bad_tails++;
+}
+
+/* The tail in force as seen from outside the sampler (stats, poll). */
+u64 monster_ring_user_tail(const struct monster_ring *r)
+{
+	u64 head = smp_load_acquire(&r->hdr->head);
+	u64 tail = READ_ONCE(r->tail);
+	u64 t = READ_ONCE(r->utail->tail);
+
+	return (t >= tail && t <= head) ? t : tail;
+}
+
+/*
+ * The slot for the next record, or NULL if the ring is full: then the
+ * record is dropped (it still takes a sequence number) and never
+ * overwrites what the consumer has not released.
+ */
+struct monster_sample *monster_ring_reserve(struct monster_ring *r)
+{
+	if (r->head - r->tail > r->mask) {
+		monster_ring_refresh_tail(r);
+		if (r->head - r->tail > r->mask) {
+			r->dropped++;
+			r->produced++;
+			return NULL;
+		}
+	}
+	return &r->data[r->head & r->mask];
+}
+
+void monster_ring_commit(struct monster_ring *r)
+{
+	r->head++;
+	r->produced++;
+}
+
+/* Make committed records visible: counters first, head last (release). */
+void monster_ring_publish(struct monster_ring *r)
+{
+	WRITE_ONCE(r->hdr->produced, r->produced);
+	WRITE_ONCE(r->hdr->dropped, r->dropped);
+	smp_store_release(&r->hdr->head, r->head);
+	r->published = r->head;
+	monster_ring_refresh_tail(r);
+}
+
+/* True if any ring holds records the consumer has not released. */
+bool monster_buf_readable(struct monster_buf *buf)
+{
+	unsigned int i;
+
+	for (i = 0; i < MONSTER_NR_RINGS; i++) {
+		const struct monster_ring *r = &buf->ring[i];
+
+		if (smp_load_acquire(&r->hdr->head) != monster_ring_user_tail(r))
+			return true;
+	}
+	return false;
+}

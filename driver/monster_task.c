@@ -1,0 +1,173 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * monster_task.c - read one task's statistics into a record.
+ *
+ * Called under rcu_read_lock() from the sampler: nothing here sleeps. The
+ * locking follows fs/proc/array.c and kernel/sched/cputime.c: task_lock()
+ * for comm and mm (as get_task_mm() does), the signal stats seqlock for
+ * thread-group totals (as thread_group_cputime() does).
+ */
+#define pr_fmt(fmt) "monster: " fmt
+
+#include <linux/mm.h>
+#include <linux/pid.h>
+#include <linux/sched.h>
+#include <linux/sched/signal.h>
+#include <linux/sched/task_stack.h>
+#include <linux/seqlock.h>
+#include <linux/string.h>
+#include <asm/ptrace.h>
+
+#include "monster_dev.h"
+
+#ifndef CONFIG_X86_64
+#error "monster samples x86-64 user registers"
+#endif
+
+/*
+ * The user registers the task saved at its last kernel entry. The stack is
+ * read once: it is freed only after an RCU grace period (or recycled, then
+ * stale but mapped), so under RCU a non-NULL pointer is safe to read.
+ * task_pt_regs() would re-read task->stack, racing with its release.
+ */
+static bool monster_user_regs(struct task_struct *t, struct monster_sample *s)
+{
+	void *stack = READ_ONCE(t->stack);
+	struct pt_regs *regs;
+
+	if (!stack)
+		return false;
+	regs = (struct pt_regs *)(stack + THREAD_SIZE -
+					TOP_OF_KERNEL_STACK_PADDING) - 1;
+	/* user workers and never-run tasks have zeroed regs: not user mode */
+	if (!user_mode(regs))
+		return false;
+	s->rip = READ_ONCE(regs->ip);
+	s->rsp = READ_ONCE(regs->sp);
+	s->rax = READ_ONCE(regs->ax);
+	s->rbx = READ_ONCE(regs->bx);
+	s->rcx = READ_ONCE(regs->cx);
+	s->rdx = READ_ONCE(regs->dx);
+	return true;
+}
+
+/* comm, and RSS from the first thread that still has an mm. */
+static void monster_comm_and_mm(struct task_struct *p, bool thread,
+				struct monster_sample *s)
+{
+	struct task_struct *t;
+	bool found = false;
+
+	task_lock(p);
+	strscpy_pad(s->comm, p->comm, sizeof(s->comm));
+	/* a kernel thread's mm is only borrowed (kthread_use_mm) */
+	if (p->mm && !(p->flags & PF_KTHREAD)) {
+		s->mem_bytes = get_mm_rss(p->mm) << PAGE_SHIFT;
+		found = true;
+	}
+	task_unlock(p);
+
+	/* a process whose leader exited lives on in its other threads */
+	if (found || thread || (p->flags & PF_KTHREAD))
+		return;
+	for_each_thread(p, t) {
+		task_lock(t);
+		if (t->mm) {
+			s->mem_bytes = get_mm_rss(t->mm) << PAGE_SHIFT;
+			found = true;
+		}
+		task_unlock(t);
+		if (found)
+			break;
+	}
+}
+
+struct monster_times {
+	u64 utime, stime, runtime;
+	u64 min_flt, maj_flt, nvcsw, nivcsw, run_delay;
+};
+
+static void monster_times_add(struct monster_times *acc, struct task_struct *t)
+{
+	acc->utime += READ_ONCE(t->utime);
+	acc->stime += READ_ONCE(t->stime);
+	acc->runtime += READ_ONCE(t->se.sum_exec_runtime);
+	acc->min_flt += READ_ONCE(t->min_flt);
+	acc->maj_flt += READ_ONCE(t->maj_flt);
+	acc->nvcsw += READ_ONCE(t->nvcsw);
+	acc->nivcsw += READ_ONCE(t->nivcsw);
+#ifdef CONFIG_SCHED_INFO
+	acc->run_delay += READ_ONCE(t->sched_info.run_delay);
+#endif
+}
+
+/*
+ * Whole-group totals: what dead threads left in signal_struct plus every
+ * live thread, read consistently against __exit_signal() moving a thread's
+ * counts over (lockless first, then with the lock, as the kernel does).
+ */
+static void monster_group_times(struct task_struct *p, struct monster_times *acc)
+{
+	struct signal_struct *sig = p->signal;
+	struct task_struct *t;
+	unsigned long flags;
+	int seq, nextseq = 0;
+
+	do {
+		seq = nextseq;
+		flags = read_seqbegin_or_lock_irqsave(&sig->stats_lock, &seq);
+		memset(acc, 0, sizeof(*acc));
+		acc->utime = READ_ONCE(sig->utime);
+		acc->stime = READ_ONCE(sig->stime);
+		acc->runtime = READ_ONCE(sig->sum_sched_runtime);
+		acc->min_flt = READ_ONCE(sig->min_flt);
+		acc->maj_flt = READ_ONCE(sig->maj_flt);
+		acc->nvcsw = READ_ONCE(sig->nvcsw);
+		acc->nivcsw = READ_ONCE(sig->nivcsw);
+		for_each_thread(p, t)
+			monster_times_add(acc, t);
+		nextseq = 1;
+	} while (need_seqretry(&sig->stats_lock, seq));
+	done_seqretry_irqrestore(&sig->stats_lock, seq, flags);
+}
+
+void monster_task_sample(struct task_struct *p, bool thread,
+			 struct monster_sample *s)
+{
+	struct monster_times tm = {};
+	u32 flags = thread ? MONSTER_SF_THREAD : 0;
+
+	memset(s, 0, sizeof(*s));
+	s->pid = task_pid_nr(p);
+	s->tgid = task_tgid_nr(p);
+	s->cpu = task_cpu(p);
+	s->state = task_state_index(p);
+	s->nr_threads = get_nr_threads(p);
+	s->start_time_ns = p->start_time;
+
+	if (p->flags & PF_EXITING)
+		flags |= MONSTER_SF_EXITING;
+	if (p->flags & PF_KTHREAD)
+		flags |= MONSTER_SF_KTHREAD | MONSTER_SF_NO_REGS;
+	else if ((flags & MONSTER_SF_EXITING) || !monster_user_regs(p, s))
+		flags |= MONSTER_SF_NO_REGS;
+	if (flags & MONSTER_SF_NO_REGS)
+		s->rip = s->rsp = s->rax = s->rbx = s->rcx = s->rdx = 0;
+	s->flags = flags;
+
+	monster_comm_and_mm(p, thread, s);
+
+	if (thread)
+		monster_times_add(&tm, p);
+	else
+		monster_group_times(p, &tm);
+	s->utime_ns = tm.utime;
+	s->stime_ns = tm.stime;
+	s->cpu_time_ns = tm.utime + tm.stime;
+	s->runtime_ns = tm.runtime;
+	s->min_flt = tm.min_flt;
+	s->maj_flt = tm.maj_flt;
+	s->nvcsw = tm.nvcsw;
+	s->nivcsw = tm.nivcsw;
+	s->run_delay_ns = tm.run_delay;
+}

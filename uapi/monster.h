@@ -1,0 +1,322 @@
+/* SPDX-License-Identifier: (GPL-2.0 WITH Linux-syscall-note) OR MIT */
+/*
+ * monster.h - the one ABI of /dev/monster, shared by the driver, liblmonster,
+ * the tools, the GPU kernels and the tests.
+ *
+ * Model: a sampler in the kernel walks every process (or thread) rate_hz times
+ * a second and writes one struct monster_sample per task into one of 15
+ * single-producer single-consumer rings, one per Monster prime, chosen by
+ * monster_shard(). Userspace maps the rings and consumes records in place.
+ *
+ * Mapping (offsets and sizes come from MONSTER_IOC_GET_INFO, never assumed):
+ *   tails   - one page, the only region that may be mapped PROT_WRITE: one
+ *             struct monster_ring_tail per ring (the consumer's index).
+ *   headers - read-only: struct monster_shared_header followed by one
+ *             struct monster_ring_header per ring (producer indices).
+ *   data    - read-only: ring i's records at data_offset + i * ring_bytes,
+ *             ring_slots records each.
+ * Every mapping must be MAP_SHARED and lie inside [0, map_size). A mapping
+ * that touches headers or data cannot be writable or executable, now or
+ * later (mprotect fails).
+ *
+ * Indices are free-running 64-bit counters; the slot of index n is
+ * n & (ring_slots - 1). Records [tail, head) are ready.
+ *   consumer: head = __atomic_load_n(&hdr->head, __ATOMIC_ACQUIRE);
+ *             read records [tail, head) in place;
+ *             __atomic_store_n(&tails[i].tail, new_tail, __ATOMIC_RELEASE);
+ *   producer: writes the record, then publishes head with release order.
+ * The kernel never trusts a tail: one that moves backwards or past head is
+ * ignored (the last valid tail stays in force) and counted in bad_tails.
+ * A full ring drops the new record (counted in dropped); it never overwrites
+ * what the consumer has not released. seq of each record is the ring's
+ * count of records generated before it, so a gap in seq is a drop and
+ * produced == head + dropped.
+ */
+#ifndef _UAPI_LINUX_MONSTER_H
+#define _UAPI_LINUX_MONSTER_H
+
+#include <linux/ioctl.h>
+#include <linux/types.h>
+
+#define MONSTER_ABI_VERSION	1
+#define MONSTER_MAGIC		0x4d4f4e53	/* "MONS" in the shared header */
+#define MONSTER_DEVICE_PATH	"/dev/monster"
+
+#define MONSTER_NR_RINGS	15
+#define MONSTER_HECKE_MOD	71
+#define MONSTER_RATE_MIN	1
+#define MONSTER_RATE_MAX	10000
+#define MONSTER_RATE_DEFAULT	100
+#define MONSTER_SLOTS_MIN	64	/* keeps every ring page aligned */
+#define MONSTER_SLOTS_MAX	(1U << 18)
+#define MONSTER_SLOTS_DEFAULT	16384
+#define MONSTER_NODE_ANY	(-1)
+
+/* sample flags */
+#define MONSTER_SF_KTHREAD	(1U << 0)	/* kernel thread: no user registers, no mm */
+#define MONSTER_SF_NO_REGS	(1U << 1)	/* registers unavailable (exiting, not in user mode) */
+#define MONSTER_SF_THREAD	(1U << 2)	/* one thread (scope THREAD), else whole process */
+#define MONSTER_SF_EXITING	(1U << 3)	/* task was exiting when sampled */
+
+/* state: index into MONSTER_STATE_CHARS, the letters of /proc/PID/stat */
+#define MONSTER_STATE_CHARS	"RSDTtXZPI"
+
+/*
+ * One record: 192 bytes (three cache lines), every field naturally aligned.
+ * Registers are the user registers the task saved at its last kernel entry
+ * (stale for a task running on another CPU; ax is -ENOSYS for a task blocked
+ * in a system call). CPU times are accounted nanoseconds; for scope PROCESS
+ * every counter is the whole thread group's (dead threads included, as
+ * /proc/PID/stat reports them).
+ */
+struct monster_sample {
+	__u64 seq;		/* per-ring sequence number; gaps are drops */
+	__u64 timestamp_ns;	/* CLOCK_MONOTONIC at the start of the sweep */
+	__u32 pid;		/* task id (the tgid's leader for scope PROCESS) */
+	__u32 tgid;
+	__u32 cpu;		/* CPU the task last ran on */
+	__u32 flags;		/* MONSTER_SF_* */
+	__u8  state;		/* index into MONSTER_STATE_CHARS */
+	__u8  shard;		/* ring index, monster_shard(monster_combined(s)) */
+	__u8  hecke;		/* monster_hecke(combined, shard) */
+	__u8  __pad0;
+	__u32 nr_threads;
+	char  comm[16];		/* NUL-terminated */
+	__u64 rip;
+	__u64 rsp;
+	__u64 rax;
+	__u64 rbx;
+	__u64 rcx;
+	__u64 rdx;
+	__u64 mem_bytes;	/* resident set size */
+	__u64 cpu_time_ns;	/* utime_ns + stime_ns */
+	__u64 utime_ns;
+	__u64 stime_ns;
+	__u64 runtime_ns;	/* scheduler's precise on-CPU time */
+	__u64 min_flt;
+	__u64 maj_flt;
+	__u64 nvcsw;		/* voluntary context switches */
+	__u64 nivcsw;		/* involuntary context switches */
+	__u64 run_delay_ns;	/* time spent runnable waiting for a CPU */
+	__u64 start_time_ns;	/* CLOCK_MONOTONIC at fork, tells pid reuse apart */
+};
+
+/* Consumer-owned index, one per ring, each on its own cache line. */
+struct monster_ring_tail {
+	__u64 tail;
+	__u64 __pad[7];
+};
+
+/* Producer-owned, read-only to userspace; one cache line per ring. */
+struct monster_ring_header {
+	__u64 head;		/* records published */
+	__u64 produced;		/* records generated: head + dropped */
+	__u64 dropped;		/* records lost because the ring was full */
+	__u64 data_offset;	/* mmap offset of this ring's first record */
+	__u32 prime;
+	__u32 index;
+	__u32 slots;
+	__u32 record_size;
+	__u64 __reserved[2];
+};
+
+struct monster_shared_header {
+	__u32 magic;		/* MONSTER_MAGIC */
+	__u32 abi_version;	/* MONSTER_ABI_VERSION */
+	__u32 nr_rings;
+	__u32 record_size;
+	__u32 ring_slots;
+	__u32 __pad;
+	__u64 sweeps;		/* sweeps completed */
+	__u64 __reserved[4];
+};
+
+/* The headers region: the shared header, then the ring headers. */
+struct monster_headers {
+	struct monster_shared_header shared;
+	struct monster_ring_header ring[MONSTER_NR_RINGS];
+};
+
+/* MONSTER_IOC_GET_INFO: the layout of the mapping. */
+struct monster_info {
+	__u32 abi_version;
+	__u32 nr_rings;
+	__u32 record_size;
+	__u32 ring_slots;
+	__s32 numa_node;	/* node the ring pages were allocated on, -1 any */
+	__u32 page_size;
+	__u64 map_size;		/* bytes covered by all regions */
+	__u64 tails_offset;
+	__u64 tails_size;
+	__u64 headers_offset;
+	__u64 headers_size;
+	__u64 data_offset;
+	__u64 data_size;
+	__u64 ring_bytes;	/* ring_slots * record_size */
+	__u32 primes[MONSTER_NR_RINGS];
+	__u32 __pad;
+	__u64 __reserved[5];
+};
+
+#define MONSTER_SCOPE_PROCESS	0	/* one record per thread group */
+#define MONSTER_SCOPE_THREAD	1	/* one record per thread */
+
+/*
+ * MONSTER_IOC_GET_CONFIG / MONSTER_IOC_SET_CONFIG. SET applies every field:
+ * read, modify, write. ring_slots and numa_node re-allocate the rings and
+ * are refused with -EBUSY while the sampler runs, the rings are mapped, or
+ * another file has the device open. flags and __reserved must be zero.
+ */
+struct monster_config {
+	__u32 rate_hz;		/* MONSTER_RATE_MIN..MONSTER_RATE_MAX */
+	__u32 scope;		/* MONSTER_SCOPE_* */
+	__u32 ring_slots;	/* power of two, MONSTER_SLOTS_MIN..MAX */
+	__s32 numa_node;	/* MONSTER_NODE_ANY or an online node */
+	__u32 flags;		/* none defined yet: must be zero */
+	__u32 __pad;		/* zero */
+	__u64 __reserved[3];	/* zero */
+};
+
+struct monster_ring_stats {
+	__u64 produced;
+	__u64 dropped;
+	__u64 head;
+	__u64 tail;		/* last valid tail the kernel accepted */
+	__u64 fill;		/* head - tail */
+	__u64 bad_tails;	/* tails ignored as out of range */
+	__u32 prime;
+	__u32 slots;
+	__u64 __reserved;
+};
+
+/* MONSTER_IOC_GET_STATS */
+struct monster_stats {
+	__u64 sweeps;
+	__u64 overruns;		/* periods missed because a sweep ran late */
+	__u64 tasks_sampled;	/* records generated, all rings */
+	__u64 last_sweep_ns;
+	__u64 max_sweep_ns;
+	__u64 total_sweep_ns;
+	__u64 last_sweep_tasks;
+	__u32 running;		/* 1 while the sampler runs */
+	__u32 rate_hz;
+	__u32 scope;
+	__u32 __pad;
+	__u64 __reserved[4];
+	struct monster_ring_stats ring[MONSTER_NR_RINGS];
+};
+
+#define MONSTER_IOC_MAGIC	0xB7
+#define MONSTER_IOC_GET_INFO	_IOR(MONSTER_IOC_MAGIC, 0x00, struct monster_info)
+#define MONSTER_IOC_START	_IO(MONSTER_IOC_MAGIC, 0x01)
+#define MONSTER_IOC_STOP	_IO(MONSTER_IOC_MAGIC, 0x02)
+#define MONSTER_IOC_GET_CONFIG	_IOR(MONSTER_IOC_MAGIC, 0x03, struct monster_config)
+#define MONSTER_IOC_SET_CONFIG	_IOW(MONSTER_IOC_MAGIC, 0x04, struct monster_config)
+#define MONSTER_IOC_GET_STATS	_IOR(MONSTER_IOC_MAGIC, 0x05, struct monster_stats)
+/* Zero the sweep statistics and bad_tails; ring indices are never reset. */
+#define MONSTER_IOC_RESET	_IO(MONSTER_IOC_MAGIC, 0x06)
+
+/*
+ * The Monster primes and the seed's sharding, as plain inline functions so
+ * every consumer (kernel, C, CUDA) computes exactly what the driver does.
+ */
+#if defined(__CUDACC__)
+#define MONSTER_HD __host__ __device__
+#else
+#define MONSTER_HD
+#endif
+
+static inline MONSTER_HD __u32 monster_prime(unsigned int i)
+{
+	/* a switch, not a table, so CUDA device code can use it too */
+	switch (i) {
+	case 0: return 2;
+	case 1: return 3;
+	case 2: return 5;
+	case 3: return 7;
+	case 4: return 11;
+	case 5: return 13;
+	case 6: return 17;
+	case 7: return 19;
+	case 8: return 23;
+	case 9: return 29;
+	case 10: return 31;
+	case 11: return 41;
+	case 12: return 47;
+	case 13: return 59;
+	default: return 71;
+	}
+}
+
+/* T_p(x) = (x * p) mod 71, computed without overflowing 64 bits. */
+static inline MONSTER_HD __u32 monster_hecke_op(__u64 x, __u32 p)
+{
+	return (__u32)(((x % MONSTER_HECKE_MOD) * p) % MONSTER_HECKE_MOD);
+}
+
+/* The value the shard rule reads: rip ^ rsp ^ rax ^ mem ^ cpu_time. */
+static inline MONSTER_HD __u64 monster_combined(__u64 rip, __u64 rsp, __u64 rax,
+						__u64 mem_bytes, __u64 cpu_time_ns)
+{
+	return rip ^ rsp ^ rax ^ mem_bytes ^ cpu_time_ns;
+}
+
+/* First Monster prime dividing (combined mod 71), else ring 14 (prime 71). */
+static inline MONSTER_HD __u32 monster_shard(__u64 combined)
+{
+	__u32 m = (__u32)(combined % MONSTER_HECKE_MOD);
+	__u32 i;
+
+	for (i = 0; i < MONSTER_NR_RINGS; i++)
+		if (m % monster_prime(i) == 0)
+			return i;
+	return MONSTER_NR_RINGS - 1;
+}
+
+/* The record's Hecke value: T_p(combined) with p the prime of its shard. */
+static inline MONSTER_HD __u32 monster_hecke(__u64 combined, __u32 shard)
+{
+	return monster_hecke_op(combined, monster_prime(shard));
+}
+
+static inline MONSTER_HD __u64 monster_sample_combined(const struct monster_sample *s)
+{
+	return monster_combined(s->rip, s->rsp, s->rax, s->mem_bytes, s->cpu_time_ns);
+}
+
+/* ABI layout checks, in every language that includes this header. */
+#if defined(__cplusplus)
+#define MONSTER_STATIC_ASSERT(e, m) static_assert(e, m)
+#else
+#define MONSTER_STATIC_ASSERT(e, m) _Static_assert(e, m)
+#endif
+#define MONSTER_OFFSET_IS(t, f, o) \
+	MONSTER_STATIC_ASSERT(__builtin_offsetof(t, f) == (o), #t "." #f " offset")
+
+MONSTER_STATIC_ASSERT(sizeof(struct monster_sample) == 192, "sample is 3 cache lines");
+MONSTER_STATIC_ASSERT(sizeof(struct monster_sample) % 64 == 0, "sample is cache-line sized");
+MONSTER_OFFSET_IS(struct monster_sample, seq, 0);
+MONSTER_OFFSET_IS(struct monster_sample, timestamp_ns, 8);
+MONSTER_OFFSET_IS(struct monster_sample, pid, 16);
+MONSTER_OFFSET_IS(struct monster_sample, flags, 28);
+MONSTER_OFFSET_IS(struct monster_sample, state, 32);
+MONSTER_OFFSET_IS(struct monster_sample, nr_threads, 36);
+MONSTER_OFFSET_IS(struct monster_sample, comm, 40);
+MONSTER_OFFSET_IS(struct monster_sample, rip, 56);
+MONSTER_OFFSET_IS(struct monster_sample, rdx, 96);
+MONSTER_OFFSET_IS(struct monster_sample, mem_bytes, 104);
+MONSTER_OFFSET_IS(struct monster_sample, cpu_time_ns, 112);
+MONSTER_OFFSET_IS(struct monster_sample, run_delay_ns, 176);
+MONSTER_OFFSET_IS(struct monster_sample, start_time_ns, 184);
+MONSTER_STATIC_ASSERT(sizeof(struct monster_ring_tail) == 64, "tail is a cache line");
+MONSTER_STATIC_ASSERT(sizeof(struct monster_ring_header) == 64, "ring header is a cache line");
+MONSTER_STATIC_ASSERT(sizeof(struct monster_shared_header) == 64, "shared header is a cache line");
+MONSTER_STATIC_ASSERT(sizeof(struct monster_headers) == 64 * (MONSTER_NR_RINGS + 1),
+		      "headers region");
+MONSTER_STATIC_ASSERT(sizeof(struct monster_info) == 192, "info size");
+MONSTER_STATIC_ASSERT(sizeof(struct monster_config) == 48, "config size");
+MONSTER_STATIC_ASSERT(sizeof(struct monster_ring_stats) == 64, "ring stats size");
+MONSTER_STATIC_ASSERT(sizeof(struct monster_stats) == 104 + 64 * MONSTER_NR_RINGS,
+		      "stats size");
+
+#endif /* _UAPI_LINUX_MONSTER_H */
