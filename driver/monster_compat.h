@@ -7,9 +7,12 @@
 #define _MONSTER_COMPAT_H
 
 #include <linux/mm.h>
-#include <linux/version.h>
 
-#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 3, 0)
+/*
+ * Features are detected by Kbuild from the kernel's own headers, not
+ * guessed from its version, so stable backports are picked up too.
+ */
+#ifndef MONSTER_HAVE_VM_FLAGS_SET
 /* 6.3 made vm_flags read-only and added these accessors. */
 static inline void vm_flags_set(struct vm_area_struct *vma, vm_flags_t flags)
 {

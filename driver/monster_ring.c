@@ -217,6 +217,7 @@ int monster_buf_mmap(struct monster_buf *buf, struct vm_area_struct *vma)
  */
 static void monster_ring_refresh_tail(struct monster_ring *r)
 {
+	/* acquire: the consumer's reads of the slots it frees come first */
 	u64 t = smp_load_acquire(&r->utail->tail);
 
 	if (t >= r->tail && t <= r->published)
@@ -228,6 +229,7 @@ static void monster_ring_refresh_tail(struct monster_ring *r)
 /* The tail in force as seen from outside the sampler (stats, poll). */
 u64 monster_ring_user_tail(const struct monster_ring *r)
 {
+	/* pairs with the release in monster_ring_publish() */
 	u64 head = smp_load_acquire(&r->hdr->head);
 	u64 tail = READ_ONCE(r->tail);
 	u64 t = READ_ONCE(r->utail->tail);
@@ -264,6 +266,7 @@ void monster_ring_publish(struct monster_ring *r)
 {
 	WRITE_ONCE(r->hdr->produced, r->produced);
 	WRITE_ONCE(r->hdr->dropped, r->dropped);
+	/* release: the records are complete before the consumer sees head */
 	smp_store_release(&r->hdr->head, r->head);
 	r->published = r->head;
 	monster_ring_refresh_tail(r);
@@ -277,6 +280,7 @@ bool monster_buf_readable(struct monster_buf *buf)
 	for (i = 0; i < MONSTER_NR_RINGS; i++) {
 		const struct monster_ring *r = &buf->ring[i];
 
+		/* pairs with the release in monster_ring_publish() */
 		if (smp_load_acquire(&r->hdr->head) != monster_ring_user_tail(r))
 			return true;
 	}

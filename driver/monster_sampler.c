@@ -216,13 +216,14 @@ void monster_stats_get(struct monster_dev *md, struct monster_stats *st)
 		st->ring[i].bad_tails = md->stats.bad_tails[i];
 	spin_unlock(&md->stats_lock);
 
-	st->running = READ_ONCE(md->thread) != NULL;
+	st->running = !!READ_ONCE(md->thread);
 	st->rate_hz = READ_ONCE(md->rate_hz);
 	st->scope = READ_ONCE(md->scope);
 	for (i = 0; i < MONSTER_NR_RINGS; i++) {
 		const struct monster_ring *r = &buf->ring[i];
 		struct monster_ring_stats *rs = &st->ring[i];
 
+		/* pairs with the release in monster_ring_publish() */
 		rs->head = smp_load_acquire(&r->hdr->head);
 		rs->produced = READ_ONCE(r->hdr->produced);
 		rs->dropped = READ_ONCE(r->hdr->dropped);

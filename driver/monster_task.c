@@ -51,6 +51,16 @@ static bool monster_user_regs(struct task_struct *t, struct monster_sample *s)
 	return true;
 }
 
+static void monster_clear_regs(struct monster_sample *s)
+{
+	s->rip = 0;
+	s->rsp = 0;
+	s->rax = 0;
+	s->rbx = 0;
+	s->rcx = 0;
+	s->rdx = 0;
+}
+
 /* comm, and RSS from the first thread that still has an mm. */
 static void monster_comm_and_mm(struct task_struct *p, bool thread,
 				struct monster_sample *s)
@@ -101,34 +111,45 @@ static void monster_times_add(struct monster_times *acc, struct task_struct *t)
 #endif
 }
 
-/*
- * Whole-group totals: what dead threads left in signal_struct plus every
- * live thread, read consistently against __exit_signal() moving a thread's
- * counts over (lockless first, then with the lock, as the kernel does).
- */
-static void monster_group_times(struct task_struct *p, struct monster_times *acc)
+static void monster_group_read(struct task_struct *p, struct monster_times *acc)
 {
 	struct signal_struct *sig = p->signal;
 	struct task_struct *t;
-	unsigned long flags;
-	int seq, nextseq = 0;
 
-	do {
-		seq = nextseq;
-		flags = read_seqbegin_or_lock_irqsave(&sig->stats_lock, &seq);
-		memset(acc, 0, sizeof(*acc));
-		acc->utime = READ_ONCE(sig->utime);
-		acc->stime = READ_ONCE(sig->stime);
-		acc->runtime = READ_ONCE(sig->sum_sched_runtime);
-		acc->min_flt = READ_ONCE(sig->min_flt);
-		acc->maj_flt = READ_ONCE(sig->maj_flt);
-		acc->nvcsw = READ_ONCE(sig->nvcsw);
-		acc->nivcsw = READ_ONCE(sig->nivcsw);
-		for_each_thread(p, t)
-			monster_times_add(acc, t);
-		nextseq = 1;
-	} while (need_seqretry(&sig->stats_lock, seq));
-	done_seqretry_irqrestore(&sig->stats_lock, seq, flags);
+	memset(acc, 0, sizeof(*acc));
+	acc->utime = READ_ONCE(sig->utime);
+	acc->stime = READ_ONCE(sig->stime);
+	acc->runtime = READ_ONCE(sig->sum_sched_runtime);
+	acc->min_flt = READ_ONCE(sig->min_flt);
+	acc->maj_flt = READ_ONCE(sig->maj_flt);
+	acc->nvcsw = READ_ONCE(sig->nvcsw);
+	acc->nivcsw = READ_ONCE(sig->nivcsw);
+	for_each_thread(p, t)
+		monster_times_add(acc, t);
+}
+
+/*
+ * Whole-group totals: what dead threads left in signal_struct plus every
+ * live thread, read consistently against __exit_signal() moving a thread's
+ * counts over: lockless twice, then under the lock, as
+ * thread_group_cputime() does.
+ */
+static void monster_group_times(struct task_struct *p, struct monster_times *acc)
+{
+	seqlock_t *lock = &p->signal->stats_lock;
+	unsigned long flags;
+	unsigned int seq;
+	int tries;
+
+	for (tries = 0; tries < 2; tries++) {
+		seq = read_seqbegin(lock);
+		monster_group_read(p, acc);
+		if (!read_seqretry(lock, seq))
+			return;
+	}
+	read_seqlock_excl_irqsave(lock, flags);
+	monster_group_read(p, acc);
+	read_sequnlock_excl_irqrestore(lock, flags);
 }
 
 void monster_task_sample(struct task_struct *p, bool thread,
@@ -152,7 +173,7 @@ void monster_task_sample(struct task_struct *p, bool thread,
 	else if ((flags & MONSTER_SF_EXITING) || !monster_user_regs(p, s))
 		flags |= MONSTER_SF_NO_REGS;
 	if (flags & MONSTER_SF_NO_REGS)
-		s->rip = s->rsp = s->rax = s->rbx = s->rcx = s->rdx = 0;
+		monster_clear_regs(s);
 	s->flags = flags;
 
 	monster_comm_and_mm(p, thread, s);

@@ -220,10 +220,8 @@ struct monster_stats {
  * The Monster primes and the seed's sharding, as plain inline functions so
  * every consumer (kernel, C, CUDA) computes exactly what the driver does.
  */
-#if defined(__CUDACC__)
-#define MONSTER_HD __host__ __device__
-#else
-#define MONSTER_HD
+#ifndef MONSTER_HD
+#define MONSTER_HD	/* CUDA code defines it as __host__ __device__ first */
 #endif
 
 static inline MONSTER_HD __u32 monster_prime(unsigned int i)
