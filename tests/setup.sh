@@ -26,6 +26,10 @@ pick_612() {
 
 base_pkgs="build-essential make gcc pkg-config kmod cpio busybox-static qemu-system-x86 \
 dkms sparse libnuma-dev libncurses-dev linux-image-amd64 linux-headers-amd64"
+# test harness: gcc-multilib for the 32-bit compat_ioctl test programs (tests/vm/t32_*.c),
+# xz-utils/zstd to unpack the kernel images the VM boots, openssl for dkms's signing key,
+# the shellcheck linter for the harness scripts, linux-source-6.12 for scripts/checkpatch.pl
+base_pkgs="$base_pkgs gcc-multilib xz-utils zstd openssl shellcheck linux-source-6.12"
 
 missing=""
 for p in $base_pkgs; do
