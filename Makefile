@@ -71,9 +71,10 @@ dkms-uninstall:
 clean:
 	rm -rf $(BUILD)
 
+# gpu.mk first: it adds the GPU objects (or their stubs) that lib.mk links in
+-include $(TOP)/gpu/gpu.mk
 -include $(TOP)/lib/lib.mk
 -include $(TOP)/tools/tools.mk
--include $(TOP)/gpu/gpu.mk
 -include $(TOP)/tests/tests.mk
 
 .PHONY: userspace

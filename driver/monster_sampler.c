@@ -101,7 +101,7 @@ static void monster_sweep(struct monster_sweep *sw)
 
 /* Fold one sweep into the statistics; returns the sweep's number. */
 static u64 monster_account(struct monster_dev *md, struct monster_sweep *sw,
-			   u64 duration, u64 overruns)
+			   u64 end, u64 duration, u64 overruns)
 {
 	struct monster_sweep_stats *st = &md->stats;
 	unsigned int i;
@@ -122,6 +122,7 @@ static u64 monster_account(struct monster_dev *md, struct monster_sweep *sw,
 	}
 	sweeps = st->sweeps;
 	spin_unlock(&md->stats_lock);
+	WRITE_ONCE(sw->buf->hdrs->shared.sweep_end_ns, end);
 	WRITE_ONCE(sw->buf->hdrs->shared.sweeps, sweeps);
 	return sweeps;
 }
@@ -157,7 +158,7 @@ static int monster_sampler_thread(void *arg)
 			overruns = div64_u64(ktime_to_ns(ktime_sub(now, next)), period) + 1;
 			next = ktime_add_ns(next, overruns * period);
 		}
-		seq = monster_account(md, &sw, duration, overruns);
+		seq = monster_account(md, &sw, ktime_to_ns(now), duration, overruns);
 		trace_sweep(seq, sw.tasks, duration, sw.dropped);
 		if (sw.tasks > sw.dropped && wq_has_sleeper(&md->wq))
 			wake_up_interruptible_poll(&md->wq, EPOLLIN | EPOLLRDNORM);

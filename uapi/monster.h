@@ -128,7 +128,8 @@ struct monster_shared_header {
 	__u32 ring_slots;
 	__u32 __pad;
 	__u64 sweeps;		/* sweeps completed */
-	__u64 __reserved[4];
+	__u64 sweep_end_ns;	/* CLOCK_MONOTONIC when the last sweep ended */
+	__u64 __reserved[3];
 };
 
 /* The headers region: the shared header, then the ring headers. */
