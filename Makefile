@@ -57,7 +57,7 @@ dkms-install:
 	@command -v dkms >/dev/null || { echo "dkms-install: dkms is not installed (apt-get install dkms)"; exit 1; }
 	-dkms remove -m monster -v $(VERSION) --all >/dev/null 2>&1
 	rm -rf $(DKMS_SRC) && mkdir -p $(DKMS_SRC)
-	cp --parents $(KMOD_SRC) Makefile dkms.conf $(DKMS_SRC)/
+	cp --parents $(KMOD_SRC) dkms.conf $(DKMS_SRC)/
 	dkms add -m monster -v $(VERSION)
 	dkms build -m monster -v $(VERSION) -k $(KVER)
 	dkms install -m monster -v $(VERSION) -k $(KVER)
@@ -76,6 +76,7 @@ clean:
 -include $(TOP)/lib/lib.mk
 -include $(TOP)/tools/tools.mk
 -include $(TOP)/tests/tests.mk
+-include $(TOP)/tests/bench/bench.mk
 
 .PHONY: userspace
 userspace: $(USERSPACE_TARGETS)

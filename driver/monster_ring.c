@@ -171,9 +171,22 @@ static void monster_vm_close(struct vm_area_struct *vma)
 	monster_buf_put(vma->vm_private_data);
 }
 
+/* Pages zapped by madvise(MADV_DONTNEED) come back on the next touch. */
+static vm_fault_t monster_vm_fault(struct vm_fault *vmf)
+{
+	struct monster_buf *buf = vmf->vma->vm_private_data;
+
+	if (vmf->pgoff >= buf->nr_pages)
+		return VM_FAULT_SIGBUS;
+	vmf->page = buf->pages[vmf->pgoff];
+	get_page(vmf->page);
+	return 0;
+}
+
 static const struct vm_operations_struct monster_vm_ops = {
 	.open = monster_vm_open,
 	.close = monster_vm_close,
+	.fault = monster_vm_fault,
 };
 
 /*

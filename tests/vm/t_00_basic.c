@@ -307,6 +307,27 @@ static bool map_refused(int fd, size_t len, int prot, int flags, uint64_t off, i
 	return false;
 }
 
+/*
+ * madvise(MADV_DONTNEED) zaps the mapping's PTEs; the driver's fault handler
+ * must serve the same pages back (not SIGBUS, not a fresh zero page).
+ */
+static void check_madvise_refault(struct vt_dev *d)
+{
+	uint32_t magic0 = d->hdr->shared.magic;
+	uint64_t tail0 = d->tails[3].tail;
+	const uint32_t *ring0 = (const uint32_t *)(d->data + d->info.ring_bytes - 4096);
+	uint32_t word0 = *ring0;
+	int e1, e2;
+
+	e1 = madvise((void *)d->hdr, d->info.headers_size, MADV_DONTNEED) ? errno : 0;
+	e2 = madvise(d->tails, d->info.tails_size, MADV_DONTNEED) ? errno : 0;
+	madvise((void *)d->data, d->info.ring_bytes, MADV_DONTNEED);
+	vt_check(!e1 && !e2 && d->hdr->shared.magic == magic0 && magic0 == MONSTER_MAGIC &&
+		 d->tails[3].tail == tail0 && *ring0 == word0, "basic-madvise-dontneed-refault",
+		 "madvise %d/%d, magic %#x -> %#x, tail %" PRIu64 " -> %" PRIu64, e1, e2, magic0,
+		 d->hdr->shared.magic, tail0, (uint64_t)d->tails[3].tail);
+}
+
 static void check_misuse(const struct vt_dev *d)
 {
 	const struct monster_info *in = &d->info;
@@ -572,6 +593,7 @@ int main(void)
 	check_headers(&d, d.fd);
 	check_maps(&d);
 	check_misuse(&d);
+	check_madvise_refault(&d);
 	vt_close(&d);
 
 	check_lifetime();
