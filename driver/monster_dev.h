@@ -27,8 +27,10 @@ struct monster_ring {
 	u64 published;		/* head as last published to userspace */
 	u64 produced;		/* head + dropped */
 	u64 dropped;
-	u64 tail;		/* last valid consumer tail */
+	u64 tail;		/* tail in force: the last valid consumer tail */
 	u64 bad_tails;		/* tails rejected since the last stats update */
+	u64 last_bad_tail;	/* so a rejected value is counted once */
+	bool bad_tail_seen;	/* last_bad_tail is the tail now ignored */
 	u32 mask;		/* slots - 1 */
 	u32 prime;
 	struct monster_sample *data;		/* kernel view of the records */
@@ -91,7 +93,7 @@ void monster_buf_info(const struct monster_buf *buf, struct monster_info *info);
 struct monster_sample *monster_ring_reserve(struct monster_ring *r);
 void monster_ring_commit(struct monster_ring *r);
 void monster_ring_publish(struct monster_ring *r);
-u64 monster_ring_user_tail(const struct monster_ring *r);
+u64 monster_ring_user_tail(struct monster_ring *r);
 bool monster_buf_readable(struct monster_buf *buf);
 
 /* monster_task.c */

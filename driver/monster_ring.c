@@ -225,29 +225,53 @@ int monster_buf_mmap(struct monster_buf *buf, struct vm_area_struct *vma)
 }
 
 /*
- * Read the consumer's tail. It is untrusted: one that moves backwards or
- * past head is ignored (the last valid one stays in force) and counted.
+ * Bring the tail in force up to the consumer's tail. That tail is untrusted:
+ * one behind the tail in force or past @head is ignored. The tail in force
+ * only moves forward, so every observer (the sampler, GET_STATS, poll) may
+ * advance it: a compare-and-swap maximum settles concurrent ones. Returns
+ * false, with the value in *bad, when the consumer's tail was ignored.
  */
-static void monster_ring_refresh_tail(struct monster_ring *r)
+static bool monster_ring_observe_tail(struct monster_ring *r, u64 head, u64 *bad)
 {
 	/* acquire: the consumer's reads of the slots it frees come first */
 	u64 t = smp_load_acquire(&r->utail->tail);
+	u64 cur = READ_ONCE(r->tail);
 
-	if (t >= r->tail && t <= r->published)
-		r->tail = t;
-	else if (t != r->tail)
-		r->bad_tails++;
+	while (t > cur && t <= head) {
+		u64 old = cmpxchg(&r->tail, cur, t);
+
+		if (old == cur)
+			return true;
+		cur = old;
+	}
+	if (t <= head && (t == cur || READ_ONCE(r->utail->tail) != t))
+		return true;	/* in force, or overtaken by a newer tail */
+	*bad = t;
+	return false;
 }
 
-/* The tail in force as seen from outside the sampler (stats, poll). */
-u64 monster_ring_user_tail(const struct monster_ring *r)
+/* The sampler's view: a rejected value is counted once, not every sweep. */
+static void monster_ring_refresh_tail(struct monster_ring *r)
 {
-	/* pairs with the release in monster_ring_publish() */
-	u64 head = smp_load_acquire(&r->hdr->head);
-	u64 tail = READ_ONCE(r->tail);
-	u64 t = READ_ONCE(r->utail->tail);
+	u64 bad;
 
-	return (t >= tail && t <= head) ? t : tail;
+	if (monster_ring_observe_tail(r, r->published, &bad)) {
+		r->bad_tail_seen = false;
+	} else if (!r->bad_tail_seen || bad != r->last_bad_tail) {
+		r->bad_tail_seen = true;
+		r->last_bad_tail = bad;
+		r->bad_tails++;
+	}
+}
+
+/* The tail in force, first advanced to the consumer's if that is valid. */
+u64 monster_ring_user_tail(struct monster_ring *r)
+{
+	u64 bad;
+
+	/* pairs with the release in monster_ring_publish() */
+	monster_ring_observe_tail(r, smp_load_acquire(&r->hdr->head), &bad);
+	return READ_ONCE(r->tail);
 }
 
 /*
@@ -257,9 +281,9 @@ u64 monster_ring_user_tail(const struct monster_ring *r)
  */
 struct monster_sample *monster_ring_reserve(struct monster_ring *r)
 {
-	if (r->head - r->tail > r->mask) {
+	if (r->head - READ_ONCE(r->tail) > r->mask) {
 		monster_ring_refresh_tail(r);
-		if (r->head - r->tail > r->mask) {
+		if (r->head - READ_ONCE(r->tail) > r->mask) {
 			r->dropped++;
 			r->produced++;
 			return NULL;
@@ -291,7 +315,7 @@ bool monster_buf_readable(struct monster_buf *buf)
 	unsigned int i;
 
 	for (i = 0; i < MONSTER_NR_RINGS; i++) {
-		const struct monster_ring *r = &buf->ring[i];
+		struct monster_ring *r = &buf->ring[i];
 
 		/* pairs with the release in monster_ring_publish() */
 		if (smp_load_acquire(&r->hdr->head) != monster_ring_user_tail(r))

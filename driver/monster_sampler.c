@@ -221,7 +221,7 @@ void monster_stats_get(struct monster_dev *md, struct monster_stats *st)
 	st->rate_hz = READ_ONCE(md->rate_hz);
 	st->scope = READ_ONCE(md->scope);
 	for (i = 0; i < MONSTER_NR_RINGS; i++) {
-		const struct monster_ring *r = &buf->ring[i];
+		struct monster_ring *r = &buf->ring[i];
 		struct monster_ring_stats *rs = &st->ring[i];
 
 		/* pairs with the release in monster_ring_publish() */

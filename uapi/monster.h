@@ -26,7 +26,9 @@
  *             __atomic_store_n(&tails[i].tail, new_tail, __ATOMIC_RELEASE);
  *   producer: writes the record, then publishes head with release order.
  * The kernel never trusts a tail: one that moves backwards or past head is
- * ignored (the last valid tail stays in force) and counted in bad_tails.
+ * ignored (the last valid tail stays in force) and counted in bad_tails,
+ * once per value written. The sampler, GET_STATS and poll() all observe the
+ * tail, so a released range is honoured from the next of them on.
  * A full ring drops the new record (counted in dropped); it never overwrites
  * what the consumer has not released. seq of each record is the ring's
  * count of records generated before it, so a gap in seq is a drop and
