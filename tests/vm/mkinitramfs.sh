@@ -36,6 +36,8 @@ fi
 
 root=$(mktemp -d "${TMPDIR:-/tmp}/monster-initramfs.XXXXXX")
 trap 'rm -rf "$root"' EXIT
+# mktemp makes it 0700, which would lock the unprivileged test user out of everything
+chmod 755 "$root"
 
 mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,etc,proc,sys,dev,tmp,root,tests,lib,lib64}
 cp "$busybox" "$root/bin/busybox"

@@ -102,6 +102,15 @@ if [ -z "$script" ] && [ ${#progs[@]} -eq 0 ]; then
 	fi
 fi
 
+# the tools the in-VM tests drive as a user would (static: the guest has no libc)
+if make -C "$TOP" --no-print-directory BUILD="$BUILD" vm-lib-extras >"$outdir/extras-build.log" 2>&1; then
+	[ -x "$BUILD/tools/monsterctl.static" ] && adds+=("$BUILD/tools/monsterctl.static:/bin/monsterctl")
+	[ -x "$BUILD/unit/example_consumer.static" ] &&
+		adds+=("$BUILD/unit/example_consumer.static:/bin/example_consumer")
+else
+	log "monsterctl/example_consumer did not build (log: $outdir/extras-build.log)"
+fi
+
 # --- initramfs --------------------------------------------------------------------------
 initrd=$outdir/initramfs.cpio.gz
 mkargs=(-o "$initrd" -k "$ko")

@@ -1,0 +1,111 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * mkringset.c - a test helper: writes a file-backed ring set for the CLI
+ * and pkg-config tests, or holds a ring's claim to test "one consumer per ring".
+ *
+ *   mkringset PATH [--slots N] [--records K] [--ring R] [--sweeps S]
+ *       create PATH (replacing it) and push K records, ids 0..K-1: rbx = id,
+ *       rcx = mix(id); ring R, or the shard rule if no --ring
+ *   mkringset PATH --hold R
+ *       claim ring R of PATH, print "held", keep it until stdin closes
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "lmonster.h"
+
+static uint64_t mix(uint64_t x)
+{
+	x += 0x9e3779b97f4a7c15ULL;
+	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+	return x ^ (x >> 31);
+}
+
+static int fail(const char *what, int err)
+{
+	fprintf(stderr, "mkringset: %s: %s\n", what, lmonster_strerror(err));
+	return 1;
+}
+
+int main(int argc, char **argv)
+{
+	unsigned long slots = 64, records = 0, sweeps = 1;
+	long ring = LMONSTER_RING_AUTO, hold = -1;
+	struct lmonster_producer *p;
+	struct monster_sample s;
+	unsigned long id;
+	int i, ret;
+
+	if (argc < 2) {
+		fprintf(stderr, "usage: mkringset PATH [--slots N] [--records K] [--ring R] "
+			"[--sweeps S] | PATH --hold R\n");
+		return 2;
+	}
+	for (i = 2; i + 1 < argc; i += 2) {
+		unsigned long v = strtoul(argv[i + 1], NULL, 0);
+
+		if (!strcmp(argv[i], "--slots"))
+			slots = v;
+		else if (!strcmp(argv[i], "--records"))
+			records = v;
+		else if (!strcmp(argv[i], "--ring"))
+			ring = (long)v;
+		else if (!strcmp(argv[i], "--sweeps"))
+			sweeps = v;
+		else if (!strcmp(argv[i], "--hold"))
+			hold = (long)v;
+		else
+			return fprintf(stderr, "mkringset: unknown option %s\n", argv[i]), 2;
+	}
+	if (hold >= 0) {
+		struct lmonster *h;
+		char c;
+
+		ret = lmonster_open(argv[1], 0, &h);
+		if (ret)
+			return fail(argv[1], ret);
+		ret = lmonster_claim(h, 1U << hold);
+		if (ret)
+			return fail("claim", ret);
+		printf("held\n");
+		fflush(stdout);
+		while (read(0, &c, 1) > 0)
+			;
+		lmonster_close(h);
+		return 0;
+	}
+	ret = lmonster_producer_create(argv[1], (unsigned int)slots, LMONSTER_CREATE_REPLACE, &p);
+	if (ret)
+		return fail(argv[1], ret);
+	for (id = 0; id < records; id++) {
+		memset(&s, 0, sizeof(s));
+		s.timestamp_ns = 1000000000ULL + id * 10000000ULL;
+		s.pid = (uint32_t)(100 + id % 50);
+		s.tgid = s.pid;
+		s.cpu = (uint32_t)(id % 2);
+		s.state = (uint8_t)(id % 3);
+		s.nr_threads = 1;
+		snprintf(s.comm, sizeof(s.comm), id % 7 == 3 ? "we\"ird\\%lu" : "proc-%lu", id % 50);
+		s.rip = mix(id * 3 + 1) & 0x7fffffffffffULL;
+		s.rsp = mix(id * 3 + 2) & 0x7fffffffffffULL;
+		s.rax = mix(id * 3 + 3) & 0xffff;
+		s.rbx = id;
+		s.rcx = mix(id);
+		s.mem_bytes = (4096 + id % 1000) * 4096ULL;
+		s.utime_ns = id * 1000000ULL;
+		s.stime_ns = id * 500000ULL;
+		s.cpu_time_ns = s.utime_ns + s.stime_ns;
+		ret = lmonster_producer_push(p, (int)ring, &s);
+		if (ret && ret != -ENOBUFS)
+			return fail("push", ret);
+	}
+	while (sweeps--)
+		lmonster_producer_sweep(p);
+	lmonster_producer_close(p);
+	return 0;
+}

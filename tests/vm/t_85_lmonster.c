@@ -1,0 +1,634 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * t_85_lmonster - liblmonster and monsterctl against the real device.
+ *
+ * The library: open and the layout it reads back, the control wrappers with
+ * the driver's answers (EBUSY, idempotent stop), consuming live samples in
+ * place with exact drop accounting through a small ring and a stalling
+ * consumer, one consumer per ring across handles and processes, waits, a
+ * garbage tail, and its error messages. monsterctl, when the guest has it
+ * (run-vm.sh --add build/tools/monsterctl.static:/bin/monsterctl, or
+ * $MONSTERCTL): every subcommand end to end, including bad input, a busy
+ * ring, an unprivileged user and an unloaded module. And the example
+ * consumer built with `pkg-config --static` (build/unit/example_consumer.static,
+ * `make vm-lib-extras`) consuming live samples, when the guest has it.
+ *
+ * Linked statically with liblmonster.a (the guest has no libc).
+ */
+#include "vmtest.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <lmonster.h>
+
+#define SMALL_SLOTS 64
+
+static struct monster_config orig;
+
+static bool lib_ok(int ret, const char *name, const char *what)
+{
+	return vt_check(ret == 0, name, "%s: %s", what, ret ? lmonster_strerror(ret) : "ok");
+}
+
+/* ---- open and layout ---- */
+
+static void test_open(void)
+{
+	struct lmonster *h = NULL;
+	struct monster_info li;
+	struct vt_dev d;
+	int ret;
+
+	ret = lmonster_open(NULL, 0, &h);
+	if (!lib_ok(ret, "lib-open", "lmonster_open(NULL)"))
+		return;
+	lmonster_info(h, &li);
+	if (vt_open(&d) == 0) {
+		vt_check(memcmp(&li, &d.info, sizeof(li)) == 0, "lib-info-matches-ioctl",
+			 "lmonster_info = GET_INFO (%u slots, map %llu bytes, node %d)", li.ring_slots,
+			 (unsigned long long)li.map_size, li.numa_node);
+		vt_close(&d);
+	}
+	vt_check(lmonster_flags(h) == 0 && lmonster_fd(h) >= 0, "lib-device-flags",
+		 "flags %#x (no LMONSTER_F_FILE), fd %d", lmonster_flags(h), lmonster_fd(h));
+	lmonster_close(h);
+}
+
+/* ---- control ---- */
+
+static void test_control(void)
+{
+	struct monster_config cfg;
+	struct monster_stats st;
+	struct lmonster *c = NULL, *h = NULL;
+	int ret;
+
+	ret = lmonster_open(NULL, LMONSTER_OPEN_CONTROL, &c);
+	if (!lib_ok(ret, "lib-open-control", "lmonster_open(CONTROL)"))
+		return;
+	vt_check(lmonster_stop(c) == 0 && lmonster_stop(c) == 0, "lib-stop-idempotent",
+		 "stop on a stopped sampler: 0 twice");
+	lib_ok(lmonster_start(c), "lib-start", "lmonster_start");
+	ret = lmonster_start(c);
+	vt_check(ret == -EBUSY, "lib-start-running-busy", "start while running: %d (%s)", ret,
+		 lmonster_strerror(ret));
+	ret = lmonster_set_rate(c, 200);
+	if (!ret)
+		ret = lmonster_get_config(c, &cfg);
+	vt_check(ret == 0 && cfg.rate_hz == 200, "lib-set-rate",
+		 "set_rate(200) while running: %d, config rate %u", ret, cfg.rate_hz);
+	vt_check(lmonster_set_rate(c, 0) == -EINVAL && lmonster_set_rate(c, 10001) == -EINVAL,
+		 "lib-set-rate-range", "rates 0 and 10001: -EINVAL");
+	cfg.ring_slots = orig.ring_slots * 2;
+	ret = lmonster_set_config(c, &cfg);
+	vt_check(ret == -EBUSY, "lib-set-slots-running-busy", "slots while running: %d (%s)", ret,
+		 lmonster_strerror(ret));
+	lmonster_stop(c);
+	ret = lmonster_open(NULL, 0, &h);	/* maps the rings */
+	if (lib_ok(ret, "lib-open-mapped", "lmonster_open")) {
+		ret = lmonster_set_config(c, &cfg);
+		vt_check(ret == -EBUSY, "lib-set-slots-mapped-busy",
+			 "slots while another handle maps the rings: %d (%s)", ret,
+			 lmonster_strerror(ret));
+		lmonster_close(h);
+	}
+	ret = lmonster_set_config(c, &cfg);
+	vt_check(ret == 0, "lib-set-slots", "slots %u with only a control handle open: %d (%s)",
+		 cfg.ring_slots, ret, lmonster_strerror(ret));
+	cfg.ring_slots = orig.ring_slots;
+	cfg.rate_hz = orig.rate_hz;
+	lmonster_set_config(c, &cfg);
+	memset(&st, 0xff, sizeof(st));
+	ret = lmonster_reset(c);
+	if (!ret)
+		ret = lmonster_stats(c, &st);
+	vt_check(ret == 0 && st.sweeps == 0 && !st.running && st.max_sweep_ns == 0,
+		 "lib-reset-stats", "reset then stats: %d, sweeps %llu, running %u", ret,
+		 (unsigned long long)st.sweeps, st.running);
+	vt_check(lmonster_ring_release(c, 0, 0) == -EBADFD, "lib-control-no-rings",
+		 "a control handle cannot consume: -EBADFD");
+	lmonster_close(c);
+}
+
+/* ---- consuming live samples ---- */
+
+struct tally {
+	struct vt_seq seq;
+	uint64_t records, bad, rings;
+	char first_bad[160];
+};
+
+static int on_record(unsigned int ring, const struct monster_sample *s, void *arg)
+{
+	struct tally *t = arg;
+	uint64_t c = monster_sample_combined(s);
+
+	if (s->shard != ring || monster_shard(c) != ring || s->hecke != monster_hecke(c, ring) ||
+	    !memchr(s->comm, 0, sizeof(s->comm)) || !s->pid ||
+	    s->state >= sizeof(MONSTER_STATE_CHARS) - 1) {
+		if (!t->bad++)
+			vt_describe(s, t->first_bad, sizeof(t->first_bad));
+	}
+	if (!t->seq.records[ring])
+		t->rings++;
+	vt_seq_add(&t->seq, ring, s->seq);
+	t->records++;
+	return 0;
+}
+
+static void test_consume(void)
+{
+	struct monster_stats st0, st1;
+	struct monster_config cfg;
+	struct lmonster *h = NULL, *c = NULL;
+	struct tally t;
+	uint64_t t_end, consumed_exp = 0, drops = 0, stalls = 0;
+	unsigned int r, bad_rings = 0;
+	int ret;
+
+	memset(&t, 0, sizeof(t));
+	vt_seq_init(&t.seq);
+	/* a small ring, so a stalling consumer loses records */
+	if (lmonster_open(NULL, LMONSTER_OPEN_CONTROL, &c) || lmonster_get_config(c, &cfg)) {
+		vt_fail("lib-consume", "cannot open the device for control");
+		lmonster_close(c);
+		return;
+	}
+	cfg.ring_slots = SMALL_SLOTS;
+	cfg.rate_hz = 100;
+	ret = lmonster_set_config(c, &cfg);
+	lmonster_close(c);
+	if (!lib_ok(ret, "lib-consume-setup", "set 64 slots at 100 Hz"))
+		return;
+	ret = lmonster_open(NULL, 0, &h);
+	if (!lib_ok(ret, "lib-consume-open", "lmonster_open"))
+		return;
+	vt_spawn_variety(8);
+	/* start from empty rings and known counters */
+	ret = lmonster_for_each(h, on_record, &t, 0);
+	lmonster_stats(h, &st0);
+	memset(&t, 0, sizeof(t));
+	vt_seq_init(&t.seq);
+	for (r = 0; r < MONSTER_NR_RINGS; r++)
+		vt_seq_expect(&t.seq, r, st0.ring[r].produced);
+
+	lmonster_start(h);
+	t_end = vt_now_ns() + 2500000000ULL;
+	while (vt_now_ns() < t_end) {
+		ret = lmonster_wait(h, 1000);
+		if (ret && ret != -ETIMEDOUT)
+			break;
+		ret = lmonster_for_each(h, on_record, &t, 0);
+		if (ret < 0)
+			break;
+		if (++stalls % 20 == 0)
+			vt_sleep_ms(300);	/* let the small rings overflow */
+	}
+	lmonster_stop(h);
+	if (ret >= 0 || ret == -ETIMEDOUT)
+		ret = lmonster_for_each(h, on_record, &t, 0);
+	if (ret < 0) {
+		vt_fail("lib-consume", "consuming failed: %s", lmonster_strerror(ret));
+		goto out;
+	}
+	lmonster_stats(h, &st1);
+	for (r = 0; r < MONSTER_NR_RINGS; r++) {
+		const struct monster_ring_stats *a = &st0.ring[r], *b = &st1.ring[r];
+		uint64_t dropped = b->dropped - a->dropped;
+		uint64_t trailing = b->produced - t.seq.expect[r];
+
+		consumed_exp += (b->produced - a->produced) - dropped;
+		drops += dropped;
+		if (b->produced != b->head + b->dropped || b->fill != 0 || b->tail != b->head ||
+		    t.seq.gaps[r] + trailing != dropped || t.seq.backwards[r] ||
+		    t.seq.records[r] != (b->head - a->head)) {
+			if (!bad_rings++)
+				vt_note("ring %u: produced %llu head %llu dropped %llu fill %llu, consumed %llu, seq gaps %llu + %llu trailing, backwards %llu",
+					r, (unsigned long long)b->produced, (unsigned long long)b->head,
+					(unsigned long long)b->dropped, (unsigned long long)b->fill,
+					(unsigned long long)t.seq.records[r],
+					(unsigned long long)t.seq.gaps[r], (unsigned long long)trailing,
+					(unsigned long long)t.seq.backwards[r]);
+		}
+	}
+	vt_check(t.records > 0 && t.bad == 0, "lib-consume-records",
+		 "%llu live records from %llu rings, %llu with a wrong shard/Hecke/comm/pid%s%s",
+		 (unsigned long long)t.records, (unsigned long long)t.rings,
+		 (unsigned long long)t.bad, t.bad ? ": " : "", t.bad ? t.first_bad : "");
+	vt_check(bad_rings == 0 && t.records == consumed_exp, "lib-consume-accounting",
+		 "64-slot rings, consumer stalling: %llu consumed + %llu dropped = produced; every drop a seq gap; %u rings off",
+		 (unsigned long long)t.records, (unsigned long long)drops, bad_rings);
+	vt_check(drops > 0, "lib-consume-drops-seen", "%llu records dropped while the consumer stalled",
+		 (unsigned long long)drops);
+out:
+	vt_kill_children();
+	lmonster_close(h);
+	if (lmonster_open(NULL, LMONSTER_OPEN_CONTROL, &c) == 0) {
+		lmonster_set_config(c, &orig);
+		lmonster_close(c);
+	}
+}
+
+/* ---- one consumer per ring ---- */
+
+static int child_claim_ring0(void *arg)
+{
+	struct lmonster *h;
+	int ret;
+
+	(void)arg;
+	if (lmonster_open(NULL, 0, &h))
+		return 2;
+	ret = lmonster_claim(h, 1U << 0);
+	lmonster_close(h);
+	return ret == -EBUSY ? 0 : 1;
+}
+
+static void test_claims(void)
+{
+	struct lmonster *h1 = NULL, *h2 = NULL;
+	int status, ret;
+
+	if (lmonster_open(NULL, 0, &h1) || lmonster_open(NULL, 0, &h2)) {
+		vt_fail("lib-claim", "cannot open two handles");
+		goto out;
+	}
+	lib_ok(lmonster_claim(h1, 1U << 0), "lib-claim", "first consumer claims ring 0");
+	ret = lmonster_claim(h2, 1U << 0);
+	vt_check(ret == -EBUSY, "lib-claim-second-handle-busy", "second handle: %d (%s)", ret,
+		 lmonster_strerror(ret));
+	status = vt_run_child(child_claim_ring0, NULL);
+	vt_check(WIFEXITED(status) && WEXITSTATUS(status) == 0, "lib-claim-other-process-busy",
+		 "another process claiming ring 0 gets -EBUSY (status %#x)", status);
+	lib_ok(lmonster_claim(h2, 1U << 1), "lib-claim-other-ring", "second handle takes ring 1");
+	lmonster_close(h1);
+	h1 = NULL;
+	lib_ok(lmonster_claim(h2, 1U << 0), "lib-claim-after-close", "ring 0 is free once its owner closed");
+out:
+	lmonster_close(h1);
+	lmonster_close(h2);
+}
+
+/* ---- waiting ---- */
+
+static void test_wait(void)
+{
+	struct lmonster *h = NULL;
+	struct pollfd p;
+	uint64_t t0, ms;
+	int ret;
+
+	if (lmonster_open(NULL, 0, &h)) {
+		vt_fail("lib-wait", "cannot open");
+		return;
+	}
+	lmonster_stop(h);
+	lmonster_for_each(h, on_record, &(struct tally){ 0 }, 0);
+	t0 = vt_now_ns();
+	ret = lmonster_wait(h, 300);
+	ms = (vt_now_ns() - t0) / 1000000;
+	vt_check(ret == -ETIMEDOUT && ms >= 250, "lib-wait-timeout",
+		 "stopped and drained: %d (%s) after %llu ms", ret, lmonster_strerror(ret),
+		 (unsigned long long)ms);
+	lmonster_start(h);
+	t0 = vt_now_ns();
+	ret = lmonster_wait(h, 3000);
+	ms = (vt_now_ns() - t0) / 1000000;
+	vt_check(ret == 0 && ms < 2000, "lib-wait-wakes", "started: woken after %llu ms (%d)",
+		 (unsigned long long)ms, ret);
+	p.fd = lmonster_fd(h);
+	p.events = POLLIN;
+	p.revents = 0;
+	ret = poll(&p, 1, 1000);
+	vt_check(ret == 1 && (p.revents & POLLIN), "lib-fd-pollin",
+		 "lmonster_fd polls readable with records pending (poll %d, revents %#x)", ret,
+		 p.revents);
+	lmonster_stop(h);
+	lmonster_close(h);
+}
+
+/* ---- a garbage tail ---- */
+
+static void test_garbage_tail(void)
+{
+	struct lmonster *h = NULL;
+	struct monster_stats st0, st1;
+	struct vt_dev d;
+	const unsigned int ring = 0;
+
+	if (lmonster_open(NULL, 0, &h) || vt_open(&d)) {
+		vt_fail("lib-garbage-tail", "cannot open");
+		lmonster_close(h);
+		return;
+	}
+	if (vt_map(&d)) {
+		vt_fail("lib-garbage-tail", "cannot map");
+		goto out;
+	}
+	lmonster_stop(h);
+	lmonster_for_each(h, on_record, &(struct tally){ 0 }, 0);
+	lmonster_close(h);
+	h = NULL;
+	if (lmonster_open(NULL, LMONSTER_OPEN_CONTROL, &h) || lmonster_stats(h, &st0)) {
+		vt_fail("lib-garbage-tail", "stats");
+		goto out;
+	}
+	vt_write_tail(&d, ring, UINT64_MAX);	/* what a broken consumer writes */
+	lmonster_start(h);
+	vt_wait_sweeps(d.fd, 3, 3000, NULL, NULL, NULL);
+	lmonster_stop(h);
+	lmonster_stats(h, &st1);
+	/* the kernel keeps the last tail it accepted (it may not have seen the drain) */
+	vt_check(st1.ring[ring].tail <= st1.ring[ring].head &&
+		 st1.ring[ring].fill == st1.ring[ring].head - st1.ring[ring].tail &&
+		 st1.ring[ring].fill <= st1.ring[ring].slots &&
+		 st1.ring[ring].bad_tails > st0.ring[ring].bad_tails, "lib-garbage-tail-ignored",
+		 "tail 2^64-1 ignored: tail in force %llu of head %llu, bad_tails %llu -> %llu",
+		 (unsigned long long)st1.ring[ring].tail, (unsigned long long)st1.ring[ring].head,
+		 (unsigned long long)st0.ring[ring].bad_tails,
+		 (unsigned long long)st1.ring[ring].bad_tails);
+	lmonster_close(h);
+	h = NULL;
+	if (lmonster_open(NULL, 0, &h) == 0 && lmonster_claim(h, 1U << ring) == 0) {
+		uint64_t raw = __atomic_load_n(&d.tails[ring].tail, __ATOMIC_ACQUIRE);
+
+		vt_check(raw == st1.ring[ring].tail, "lib-garbage-tail-repaired",
+			 "a new consumer resumes at the tail in force (%llu) and rewrites the garbage (now %llu)",
+			 (unsigned long long)st1.ring[ring].tail, (unsigned long long)raw);
+	} else {
+		vt_fail("lib-garbage-tail-repaired", "cannot claim");
+	}
+out:
+	lmonster_close(h);
+	vt_close(&d);
+}
+
+/* ---- errors ---- */
+
+static int child_unprivileged_open(void *arg)
+{
+	struct lmonster *h;
+
+	(void)arg;
+	if (setgid(65534) || setuid(65534))
+		return 2;
+	return lmonster_open(NULL, 0, &h) == -EACCES ? 0 : 1;
+}
+
+/* Whether uid 65534 can reach the device node and /bin at all (initramfs root mode). */
+static bool others_can_traverse(const char *name)
+{
+	struct stat st;
+
+	if (stat("/", &st) == 0 && (st.st_mode & S_IXOTH))
+		return true;
+	vt_skip(name, "/ is mode %o in the guest: an unprivileged user cannot reach anything, "
+		"so a refusal would not test the device (mkinitramfs.sh: chmod 755 the root)",
+		st.st_mode & 07777);
+	return false;
+}
+
+static void test_errors(void)
+{
+	struct lmonster *h = NULL;
+	int ret, status;
+
+	ret = lmonster_open("/dev/monster-missing", 0, &h);
+	vt_check(ret == -ENOENT && strstr(lmonster_strerror(ret), "modprobe monster"),
+		 "lib-enoent-message", "%s", lmonster_strerror(ret));
+	ret = lmonster_open("/dev/null", 0, &h);
+	vt_check(ret == -ENODEV, "lib-not-monster", "/dev/null: %s", lmonster_strerror(ret));
+	if (!others_can_traverse("lib-eacces-unprivileged"))
+		return;
+	status = vt_run_child(child_unprivileged_open, NULL);
+	vt_check(WIFEXITED(status) && WEXITSTATUS(status) == 0, "lib-eacces-unprivileged",
+		 "uid 65534: -EACCES, \"%s\"", lmonster_strerror(-EACCES));
+}
+
+/* ---- monsterctl ---- */
+
+static const char *ctl;
+static char ctl_out[65536], ctl_err[4096];
+
+/* Run monsterctl ARGS (NULL-terminated) as uid (or root if uid < 0): exit status or -1. */
+static int run_ctl(int uid, const char *first, ...)
+{
+	const char *argv[24];
+	va_list ap;
+	int n = 0, status;
+	pid_t pid;
+
+	argv[n++] = ctl;
+	argv[n++] = first;
+	va_start(ap, first);
+	while (n < 23 && (argv[n] = va_arg(ap, const char *)))
+		n++;
+	va_end(ap);
+	argv[n] = NULL;
+	fflush(stdout);
+	pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		int o = open("/tmp/ctl.out", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+		int e = open("/tmp/ctl.err", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+
+		if (o < 0 || e < 0 || dup2(o, 1) < 0 || dup2(e, 2) < 0)
+			_exit(126);
+		if (uid >= 0 && (setgid((gid_t)uid) || setuid((uid_t)uid)))
+			_exit(126);
+		execv(ctl, (char *const *)argv);
+		_exit(127);
+	}
+	if (waitpid(pid, &status, 0) != pid)
+		return -1;
+	if (vt_read_file("/tmp/ctl.out", ctl_out, sizeof(ctl_out)) < 0)
+		ctl_out[0] = 0;
+	if (vt_read_file("/tmp/ctl.err", ctl_err, sizeof(ctl_err)) < 0)
+		ctl_err[0] = 0;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+static int count_lines(const char *s, const char *prefix)
+{
+	int n = 0;
+
+	while (s && *s) {
+		if (!strncmp(s, prefix, strlen(prefix)))
+			n++;
+		s = strchr(s, '\n');
+		if (s)
+			s++;
+	}
+	return n;
+}
+
+static int one_line(const char *s)
+{
+	const char *nl = strchr(s, '\n');
+
+	return *s && (!nl || !nl[1]);
+}
+
+static bool ctl_fails(int rc, int want, const char *name, const char *needle)
+{
+	return vt_check(rc == want && one_line(ctl_err) && strstr(ctl_err, needle) && !ctl_out[0],
+			name, "exit %d (want %d), one line: %s", rc, want, ctl_err);
+}
+
+static uint32_t cur_rate(void)
+{
+	struct monster_config c = { 0 };
+	struct lmonster *h;
+
+	if (lmonster_open(NULL, LMONSTER_OPEN_CONTROL, &h) == 0) {
+		lmonster_get_config(h, &c);
+		lmonster_close(h);
+	}
+	return c.rate_hz;
+}
+
+static void test_monsterctl(void)
+{
+	static const char *const where[] = { "/bin/monsterctl", "/usr/bin/monsterctl",
+					     "/tests/monsterctl" };
+	struct lmonster *h = NULL;
+	char slots[16];
+	size_t i;
+	int rc;
+
+	ctl = getenv("MONSTERCTL");
+	for (i = 0; !ctl && i < VT_ARRAY_SIZE(where); i++)
+		if (access(where[i], X_OK) == 0)
+			ctl = where[i];
+	if (!ctl) {
+		vt_skip("ctl", "monsterctl is not in the guest (run-vm.sh --add build/tools/monsterctl.static:/bin/monsterctl)");
+		return;
+	}
+	rc = run_ctl(-1, "--version", NULL);
+	vt_check(rc == 0 && strstr(ctl_out, "monster ABI"), "ctl-version", "%s", ctl_out);
+	rc = run_ctl(-1, "info", NULL);
+	vt_check(rc == 0 && strstr(ctl_out, "monster device") && strstr(ctl_out, "primes"),
+		 "ctl-info", "exit %d", rc);
+	rc = run_ctl(-1, "start", "--rate", "100", NULL);
+	vt_check(rc == 0 && strstr(ctl_out, "sampling at 100 Hz"), "ctl-start", "exit %d: %s", rc,
+		 ctl_out);
+	rc = run_ctl(-1, "start", NULL);
+	ctl_fails(rc, 1, "ctl-start-running", "already running");
+	rc = run_ctl(-1, "start", "--rate", "0", NULL);
+	ctl_fails(rc, 2, "ctl-start-bad-rate", "rate must be 1..10000");
+	vt_check(cur_rate() == 100, "ctl-bad-rate-changed-nothing", "rate still %u", cur_rate());
+	vt_sleep_ms(300);
+	rc = run_ctl(-1, "status", NULL);
+	vt_check(rc == 0 && count_lines(ctl_out, "Prime ") == 15 &&
+		 strstr(ctl_out, "Sampler: running at 100 Hz"), "ctl-status",
+		 "exit %d, %d ring lines", rc, count_lines(ctl_out, "Prime "));
+	rc = run_ctl(-1, "stats", "--json", NULL);
+	vt_check(rc == 0 && strstr(ctl_out, "\"running\":true") && strstr(ctl_out, "\"rings\":[{"),
+		 "ctl-stats-json", "exit %d", rc);
+	rc = run_ctl(-1, "stats", NULL);
+	vt_check(rc == 0 && strstr(ctl_out, "bad_tails"), "ctl-stats", "exit %d", rc);
+	rc = run_ctl(-1, "dump", "--count", "5", NULL);
+	vt_check(rc == 0 && strstr(ctl_out, "(5 records)"), "ctl-dump", "exit %d: %s", rc, ctl_err);
+	rc = run_ctl(-1, "dump", "--json", "--count", "3", NULL);
+	vt_check(rc == 0 && count_lines(ctl_out, "{\"ring\":") == 3, "ctl-dump-json",
+		 "exit %d, %d JSON lines", rc, count_lines(ctl_out, "{\"ring\":"));
+	if (lmonster_open(NULL, 0, &h) == 0 && lmonster_claim(h, 1U << 3) == 0) {
+		rc = run_ctl(-1, "dump", "--ring", "3", NULL);
+		ctl_fails(rc, 1, "ctl-dump-busy-ring", "being consumed by another program");
+	}
+	lmonster_close(h);
+	h = NULL;
+	rc = run_ctl(-1, "set", "rate=50", NULL);
+	vt_check(rc == 0 && cur_rate() == 50, "ctl-set-rate", "exit %d, rate %u", rc, cur_rate());
+	rc = run_ctl(-1, "set", "slots=128", NULL);
+	ctl_fails(rc, 1, "ctl-set-slots-running", "only while the sampler is stopped");
+	rc = run_ctl(-1, "set", "bogus=1", NULL);
+	ctl_fails(rc, 2, "ctl-set-bad-key", "unknown key 'bogus'");
+	rc = run_ctl(-1, "watch", "--iterations", "2", "--interval", "0.2", NULL);
+	vt_check(rc == 0 && count_lines(ctl_out, "=== Monster") == 2, "ctl-watch", "exit %d", rc);
+	rc = run_ctl(-1, "stop", NULL);
+	vt_check(rc == 0, "ctl-stop", "exit %d", rc);
+	rc = run_ctl(-1, "stop", NULL);
+	vt_check(rc == 0, "ctl-stop-stopped", "exit %d", rc);
+	rc = run_ctl(-1, "set", "slots=128", "scope=thread", NULL);
+	vt_check(rc == 0 && strstr(ctl_out, "128 slots per ring") && strstr(ctl_out, "scope thread"),
+		 "ctl-set-slots-scope", "exit %d: %s%s", rc, ctl_out, ctl_err);
+	snprintf(slots, sizeof(slots), "slots=%u", orig.ring_slots);
+	rc = run_ctl(-1, "set", slots, orig.scope ? "scope=thread" : "scope=process", NULL);
+	vt_check(rc == 0, "ctl-set-restore", "exit %d: %s", rc, ctl_err);
+	rc = run_ctl(-1, "reset", NULL);
+	vt_check(rc == 0, "ctl-reset", "exit %d", rc);
+	if (others_can_traverse("ctl-unprivileged")) {
+		rc = run_ctl(65534, "status", NULL);
+		ctl_fails(rc, 1, "ctl-unprivileged", "permission denied");
+	}
+	/* the module gone: the message says what to do */
+	if (syscall(SYS_delete_module, "monster", O_NONBLOCK) == 0) {
+		rc = run_ctl(-1, "status", NULL);
+		ctl_fails(rc, 1, "ctl-module-not-loaded", "is the monster module loaded? (modprobe monster)");
+		rc = vt_module_reload();
+		vt_check(rc == 0, "ctl-module-reloaded", "%s", rc ? strerror(rc) : "monster.ko back");
+		for (i = 0; i < 100 && access(MONSTER_DEVICE_PATH, F_OK); i++)
+			vt_sleep_ms(20);
+	} else {
+		vt_skip("ctl-module-not-loaded", "rmmod refused: %s", strerror(errno));
+	}
+}
+
+/* The pkg-config-linked example program, consuming live samples. */
+static void test_example_consumer(void)
+{
+	const char *ex = getenv("LMONSTER_EXAMPLE");
+	struct lmonster *c;
+	int rc;
+
+	if (!ex)
+		ex = "/bin/example_consumer";
+	if (access(ex, X_OK)) {
+		vt_skip("lib-example-consumer", "%s is not in the guest (run-vm.sh --add build/unit/example_consumer.static:/bin/example_consumer)", ex);
+		return;
+	}
+	if (lmonster_open(NULL, LMONSTER_OPEN_CONTROL, &c) == 0) {
+		lmonster_set_rate(c, 100);
+		lmonster_start(c);
+		lmonster_close(c);
+	}
+	ctl = ex;
+	rc = run_ctl(-1, "", "200", "5000", NULL);	/* "": the default device */
+	vt_check(rc == 0 && strstr(ctl_out, " 0 with a wrong"), "lib-example-consumer",
+		 "exit %d: %s%s", rc, ctl_out, ctl_err);
+	if (lmonster_open(NULL, LMONSTER_OPEN_CONTROL, &c) == 0) {
+		lmonster_stop(c);
+		lmonster_close(c);
+	}
+	ctl = NULL;
+}
+
+int main(void)
+{
+	struct lmonster *c;
+
+	vt_begin("t_85_lmonster");
+	if (lmonster_open(NULL, LMONSTER_OPEN_CONTROL, &c) || lmonster_get_config(c, &orig))
+		vt_bail("lib-setup", "cannot read the configuration");
+	lmonster_stop(c);
+	lmonster_close(c);
+	test_open();
+	test_control();
+	test_consume();
+	test_claims();
+	test_wait();
+	test_garbage_tail();
+	test_errors();
+	test_example_consumer();
+	test_monsterctl();
+	return vt_end();
+}

@@ -1,0 +1,41 @@
+# SPDX-License-Identifier: GPL-2.0
+# monsterctl (included from the top Makefile, after lib/lib.mk).
+#   $(BUILD)/tools/monsterctl          linked to liblmonster.so (RUNPATH $ORIGIN/../lib, so it
+#                                      runs from the build tree and from $(PREFIX)/bin alike)
+#   $(BUILD)/tools/monsterctl.static   liblmonster and libc linked in, for the VM's bare
+#                                      initramfs (built on demand, not by `make`)
+
+TOOLS_SRC_DIR     := $(TOP)/tools
+TOOLS_DIR         := $(BUILD)/tools
+MONSTERCTL        := $(TOOLS_DIR)/monsterctl
+MONSTERCTL_STATIC := $(TOOLS_DIR)/monsterctl.static
+MONSTERCTL_DEFS    = -DMONSTERCTL_VERSION='"$(VERSION)"'
+
+USERSPACE_TARGETS += $(MONSTERCTL)
+
+$(MONSTERCTL): $(TOOLS_SRC_DIR)/monsterctl.c $(LIB_HDRS) $(LIB_SO) $(LIB_LINKS)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(MONSTERCTL_DEFS) -o $@ $< $(LDFLAGS) -L$(LIB_DIR) -llmonster \
+		-Wl,-rpath,'$$ORIGIN/../lib'
+
+$(MONSTERCTL_STATIC): $(TOOLS_SRC_DIR)/monsterctl.c $(LIB_HDRS) $(LIB_A)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(MONSTERCTL_DEFS) -static -o $@ $< $(LIB_A) $(LMONSTER_EXTRA_LIBS)
+
+.PHONY: tools monsterctl-static install-tools uninstall-tools
+tools: $(MONSTERCTL)
+monsterctl-static: $(MONSTERCTL_STATIC)
+
+install: install-tools
+uninstall: uninstall-tools
+
+install-tools: $(MONSTERCTL)
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man8
+	install -m 0755 $(MONSTERCTL) $(DESTDIR)$(BINDIR)/monsterctl
+	install -m 0644 $(TOOLS_SRC_DIR)/monsterctl.8 $(DESTDIR)$(MANDIR)/man8/monsterctl.8
+
+uninstall-tools:
+	rm -f $(DESTDIR)$(BINDIR)/monsterctl $(DESTDIR)$(MANDIR)/man8/monsterctl.8
+
+# the native unit tests need MONSTERCTL; tests/tests.mk may include this too (guarded)
+-include $(TOP)/tests/unit/unit.mk
