@@ -13,7 +13,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "lm_gpu_internal.h"
 #include "lm_internal.h"
+
+/* weak: a static program that makes no GPU call does not link the GPU part in for this */
+extern __typeof__(lm_gpu_handle_closing) lm_gpu_handle_closing __attribute__((weak));
 
 /* [off, off + size) is a page-aligned, non-empty part of [0, map_size). */
 static int lm_region_ok(__u64 off, __u64 size, __u64 map_size, __u64 page)
@@ -319,6 +323,8 @@ LMONSTER_API void lmonster_close(struct lmonster *h)
 
 	if (!h)
 		return;
+	if (lm_gpu_handle_closing)	/* GPU processors unregister the rings before the unmap */
+		lm_gpu_handle_closing(h);
 	if (h->flags & LM_F_BORROWED)
 		goto out;	/* the producer's mapping, not ours */
 	if (h->data_map)

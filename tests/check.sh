@@ -59,12 +59,10 @@ make_step() {
 }
 
 unit_tests() {
-	# the target comes from lib/lib.mk or tests/ once there are unit tests
-	if make -C "$TOP" -n unit-tests >/dev/null 2>&1; then
-		make -C "$TOP" --no-print-directory unit-tests
-	else
-		echo "SKIP unit-tests: no unit-tests target in the Makefile yet"
-	fi
+	local rc=0
+	make -C "$TOP" --no-print-directory unit-tests || rc=1
+	make -C "$TOP" --no-print-directory gpu-unit-tests || rc=1
+	return "$rc"
 }
 
 vm_all() {
@@ -99,6 +97,8 @@ note "kernels: ${kernels[*]:-none}"
 if wanted unit; then
 	step build-userspace make_step build-userspace userspace
 	step unit-tests unit_tests
+	# the GPU tests where a GPU and driver exist; one SKIP line (with the reason) elsewhere
+	step check-gpu make -C "$TOP" --no-print-directory check-gpu
 fi
 if [ ${#kernels[@]} -eq 0 ]; then
 	echo "FAIL kernels: no 6.1/6.12 kernel with image and headers installed (run tests/setup.sh)" | tee -a "$results"

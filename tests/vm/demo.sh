@@ -17,11 +17,11 @@ out=$BUILD/vm/demo-$kver
 mkdir -p "$out"
 
 echo "demo: building (log: $out/build.log)"
-# the library and tools are not needed in the guest yet: a failure there is reported, not fatal
 make -C "$TOP" --no-print-directory userspace >"$out/build.log" 2>&1 ||
 	echo "demo: warning: 'make userspace' failed (see $out/build.log); going on with the module"
-make -C "$TOP" --no-print-directory "$BUILD/vm/bin/demo_stats" >>"$out/build.log" 2>&1 ||
-	{ tail -n 20 "$out/build.log"; echo "demo: cannot build tests/vm/demo_stats.c" >&2; exit 1; }
+make -C "$TOP" --no-print-directory "$BUILD/vm/bin/demo_stats" vm-lib-extras gpu-consumer-static \
+	>>"$out/build.log" 2>&1 ||
+	{ tail -n 20 "$out/build.log"; echo "demo: cannot build the guest's programs" >&2; exit 1; }
 
 # what the guest runs once the module is loaded
 cat >"$out/run.sh" <<EOF
@@ -47,11 +47,22 @@ if [ -d \$ev ]; then
 	echo "--- trace events (\$(grep -vc '^#' /sys/kernel/tracing/trace) recorded; first 5) ---"
 	grep -v '^#' /sys/kernel/tracing/trace | head -n 5
 fi
+echo
+echo "--- monsterctl status ---"
+monsterctl status
+echo
+echo "--- monsterctl start --rate 100; monsterctl dump --count 8 ---"
+monsterctl start --rate 100 && sleep 1 && monsterctl dump --count 8
+echo
+echo "--- monster-gpu-consumer --seconds 3 ---"
+monster-gpu-consumer --seconds 3
+monsterctl stop
 EOF
 
 echo "demo: booting $kver under qemu (about 10-20 s) ..."
 set +e
 bash "$here/run-vm.sh" "$kver" --script "$out/run.sh" --add "$BUILD/vm/bin/demo_stats:/bin/demo_stats" \
+	--add "$BUILD/tools/monster-gpu-consumer.static:/bin/monster-gpu-consumer" \
 	--outdir "$out" >"$out/results.txt" 2>"$out/run-vm.log"
 rc=$?
 set -e

@@ -1,0 +1,589 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * monster-gpu-consumer - the seed's GPU consumer: reads the 15 Monster rings
+ * (the device, or a file-backed ring set), turns each batch into the
+ * [15, N, 10] Hecke-scaled tensor on the GPU (records read in place from
+ * the registered ring memory) or, without a usable GPU, on the CPU with
+ * identical results, counts the "8080 walk" patterns and Hecke anomalies,
+ * and prints the seed's statistics.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "lmonster.h"
+#include "lmonster_gpu.h"
+
+#ifndef MONSTER_VERSION
+#define MONSTER_VERSION "unknown"
+#endif
+
+static const char *prog = "monster-gpu-consumer";
+static volatile sig_atomic_t stop_flag;
+
+struct opts {
+	const char *device;
+	double seconds;		/* 0: until interrupted */
+	int gpu;
+	int gpu_given;
+	int cpu;
+	int require_gpu;
+	int json;
+	int quiet;
+	int bind;
+	int verbose;
+	unsigned int interval_ms;
+	unsigned int max_rows;
+};
+
+struct totals {
+	unsigned long long records, batches, anomalies, patterns, compute_ns, busy_ns;
+	unsigned long long ring_records[MONSTER_NR_RINGS];
+	unsigned long long ring_anomalies[MONSTER_NR_RINGS];
+	unsigned long long ring_patterns[MONSTER_NR_RINGS];
+	struct lmonster_u128 ring_sum[MONSTER_NR_RINGS];	/* exact, mod 2^128 */
+	unsigned int max_rows_seen;
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+"Usage: %s [OPTION]...\n"
+"Consume the Monster rings and process them as the seed's [15, N, 10] tensor:\n"
+"every feature (pid, timestamp, rip, rsp, rax, rbx, rcx, rdx, memory, CPU time)\n"
+"scaled by prime/71, on the GPU (records read in place, zero copy) or on the CPU\n"
+"with bit-identical results; count 8080 walk patterns and Hecke anomalies.\n"
+"\n"
+"  -d, --device PATH     the device (default " MONSTER_DEVICE_PATH ") or a file-backed ring set\n"
+"  -s, --seconds S       stop after S seconds (default 0: run until Ctrl-C)\n"
+"  -g, --gpu N           CUDA device N (default 0)\n"
+"  -c, --cpu             use the CPU path (otherwise the CPU is used only when no\n"
+"                        GPU can be used, with the reason printed)\n"
+"      --require-gpu     fail instead of falling back to the CPU\n"
+"  -i, --interval MS     at most one batch per MS milliseconds (default 100: the seed's 10 Hz)\n"
+"  -b, --max-batch N     records per ring per batch (default: the ring size)\n"
+"  -j, --json            print one JSON object at the end instead of the text report\n"
+"  -q, --quiet           no per-batch lines\n"
+"      --no-numa-bind    do not move this thread to the GPU's (or rings') NUMA node\n"
+"  -v, --verbose         print the library's diagnostics on stderr\n"
+"  -h, --help            this help\n"
+"  -V, --version         the version\n"
+"\n"
+"Exit status: 0 done, 1 runtime error (no device, permission, processing), 2 bad usage.\n"
+"Environment: LMONSTER_CUDA_LIBRARY names the CUDA driver library (default libcuda.so.1).\n",
+		prog);
+}
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop_flag = 1;
+}
+
+static void lib_log(int level, const char *msg, void *arg)
+{
+	(void)arg;
+	fprintf(stderr, "%s: lib(%d): %s\n", prog, level, msg);
+}
+
+static unsigned long long now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (unsigned long long)ts.tv_sec * 1000000000ull + (unsigned long long)ts.tv_nsec;
+}
+
+static void sleep_ns(unsigned long long ns)
+{
+	struct timespec ts = { (time_t)(ns / 1000000000ull), (long)(ns % 1000000000ull) };
+
+	nanosleep(&ts, NULL);	/* a signal cuts it short: the loop looks at stop_flag */
+}
+
+__attribute__((format(printf, 1, 2)))
+static int bad_usage(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: ", prog);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, " (try --help)\n");
+	return 2;
+}
+
+static int parse_uint(const char *s, unsigned long lo, unsigned long hi, unsigned long *out)
+{
+	char *end;
+	unsigned long v;
+
+	if (!s || !*s || *s == '-' || *s == '+' || *s == ' ')
+		return -1;
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || *end || v < lo || v > hi)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static int parse_opts(int argc, char **argv, struct opts *o)
+{
+	static const struct option longopts[] = {
+		{ "device", required_argument, NULL, 'd' },
+		{ "seconds", required_argument, NULL, 's' },
+		{ "gpu", required_argument, NULL, 'g' },
+		{ "cpu", no_argument, NULL, 'c' },
+		{ "require-gpu", no_argument, NULL, 'R' },
+		{ "interval", required_argument, NULL, 'i' },
+		{ "max-batch", required_argument, NULL, 'b' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "no-numa-bind", no_argument, NULL, 'N' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	unsigned long v;
+	char *end;
+	int c;
+
+	memset(o, 0, sizeof(*o));
+	o->interval_ms = 100;
+	o->bind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":d:s:g:ci:b:jqvhV", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'd':
+			if (!*optarg)
+				return bad_usage("--device: empty path");
+			o->device = optarg;
+			break;
+		case 's':
+			errno = 0;
+			o->seconds = strtod(optarg, &end);
+			if (errno || end == optarg || *end || !(o->seconds >= 0) ||
+			    o->seconds > 1e9)
+				return bad_usage("--seconds: '%s' is not a number of seconds >= 0",
+						 optarg);
+			break;
+		case 'g':
+			if (parse_uint(optarg, 0, 1023, &v))
+				return bad_usage("--gpu: '%s' is not a CUDA device number (0..1023)",
+						 optarg);
+			o->gpu = (int)v;
+			o->gpu_given = 1;
+			break;
+		case 'c':
+			o->cpu = 1;
+			break;
+		case 'R':
+			o->require_gpu = 1;
+			break;
+		case 'i':
+			if (parse_uint(optarg, 1, 60000, &v))
+				return bad_usage("--interval: '%s' is not a number of milliseconds "
+						 "(1..60000)", optarg);
+			o->interval_ms = (unsigned int)v;
+			break;
+		case 'b':
+			if (parse_uint(optarg, 1, MONSTER_SLOTS_MAX, &v))
+				return bad_usage("--max-batch: '%s' is not a record count (1..%u)",
+						 optarg, MONSTER_SLOTS_MAX);
+			o->max_rows = (unsigned int)v;
+			break;
+		case 'j':
+			o->json = 1;
+			break;
+		case 'q':
+			o->quiet = 1;
+			break;
+		case 'N':
+			o->bind = 0;
+			break;
+		case 'v':
+			o->verbose = 1;
+			break;
+		case 'h':
+			usage(stdout);
+			exit(0);
+		case 'V':
+			printf("%s %s (liblmonster %s, %s)\n", prog, MONSTER_VERSION, lmonster_version(),
+			       lmonster_gpu_built() ? "CUDA kernels built in" : "built without CUDA");
+			exit(0);
+		case ':':
+			return bad_usage("%s needs a value", argv[optind - 1]);
+		default:
+			if (optopt)
+				return bad_usage("unknown option '-%c'", optopt);
+			return bad_usage("unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		return bad_usage("unexpected argument '%s'", argv[optind]);
+	if (o->cpu && (o->gpu_given || o->require_gpu))
+		return bad_usage("--cpu cannot be combined with --gpu or --require-gpu");
+	return 0;
+}
+
+static void json_str(const char *s)
+{
+	putchar('"');
+	for (; s && *s; s++) {
+		unsigned char ch = (unsigned char)*s;
+
+		if (ch == '"' || ch == '\\')
+			printf("\\%c", ch);
+		else if (ch < 0x20)
+			printf("\\u%04x", ch);
+		else
+			putchar(ch);
+	}
+	putchar('"');
+}
+
+static struct lmonster_u128 u128_add(struct lmonster_u128 a, struct lmonster_u128 b)
+{
+	struct lmonster_u128 r;
+
+	r.lo = a.lo + b.lo;
+	r.hi = a.hi + b.hi + (r.lo < a.lo);
+	return r;
+}
+
+static void account(struct totals *t, const struct lmonster_batch *b)
+{
+	unsigned int r;
+
+	t->batches++;
+	t->records += b->records;
+	t->anomalies += b->anomalies;
+	t->patterns += b->pattern;
+	t->compute_ns += b->compute_ns;
+	t->busy_ns += b->batch_ns;
+	if (b->rows > t->max_rows_seen)
+		t->max_rows_seen = b->rows;
+	for (r = 0; r < MONSTER_NR_RINGS; r++) {
+		t->ring_records[r] += b->ring[r].count;
+		t->ring_anomalies[r] += b->ring[r].anomalies;
+		t->ring_patterns[r] += b->ring[r].pattern;
+		t->ring_sum[r] = u128_add(t->ring_sum[r], b->ring[r].sum);
+	}
+}
+
+struct run {
+	struct opts o;
+	struct lmonster *h;
+	struct lmonster_gpu *g;
+	struct lmonster_cpu *c;
+	struct lmonster_gpu_info gi;
+	struct lmonster_numa numa;
+	int numa_ok;
+	char reason[300];	/* why the CPU path, when not asked for */
+	const char *source;	/* "kernel" or "ring set" */
+	unsigned int batch_rows;	/* records per ring per batch at most */
+	struct totals t;
+	double elapsed;
+	struct monster_stats st;
+	int have_stats;
+};
+
+static void report_text(const struct run *R)
+{
+	const struct totals *t = &R->t;
+	double rate = R->elapsed > 0 ? (double)t->records / R->elapsed : 0;
+	double cs = (double)t->compute_ns / 1e9;
+	unsigned int r;
+
+	printf("\n=== Monster GPU Consumer Statistics ===\n");
+	printf("Total processed: %llu\n", t->records);
+	printf("Elapsed time: %.2fs\n", R->elapsed);
+	printf("Processing rate: %.0f samples/sec\n", rate);
+	printf("Batches: %llu (largest tensor [15, %u, 10])\n", t->batches, t->max_rows_seen);
+	if (cs > 0)
+		printf("%s time: %.3f ms, %.0f samples/sec, %.2f GB/s read in place\n",
+		       R->g ? "GPU kernel" : "CPU compute", cs * 1e3, (double)t->records / cs,
+		       (double)t->records * 128 / cs / 1e9);
+	printf("\n");
+	for (r = 0; r < MONSTER_NR_RINGS; r++)
+		printf("Ring %u (prime %u): %llu samples in tensor (anomalies %llu, walk patterns %llu)\n",
+		       r, monster_prime(r), t->ring_records[r], t->ring_anomalies[r],
+		       t->ring_patterns[r]);
+	printf("\n8080 walk pattern: %llu of %llu batches (whole tensor), ", t->patterns, t->batches);
+	{
+		unsigned long long rp = 0;
+
+		for (r = 0; r < MONSTER_NR_RINGS; r++)
+			rp += t->ring_patterns[r];
+		printf("%llu ring slices\n", rp);
+	}
+	printf("Hecke anomalies: %llu (%.2f%%)\n", t->anomalies,
+	       t->records ? 100.0 * (double)t->anomalies / (double)t->records : 0.0);
+	if (R->have_stats) {
+		unsigned long long dropped = 0;
+
+		for (r = 0; r < MONSTER_NR_RINGS; r++)
+			dropped += R->st.ring[r].dropped;
+		printf("Dropped by the producer (rings full): %llu\n", dropped);
+	}
+	if (R->g)
+		printf("Summary: %llu samples in %llu batches on GPU %d (%s), %.0f samples/sec, "
+		       "%llu anomalies, %llu walk patterns\n", t->records, t->batches, R->gi.ordinal,
+		       R->gi.name, rate, t->anomalies, t->patterns);
+	else
+		printf("Summary: %llu samples in %llu batches on the CPU%s%s%s, %.0f samples/sec, "
+		       "%llu anomalies, %llu walk patterns\n", t->records, t->batches,
+		       R->reason[0] ? " (" : "", R->reason, R->reason[0] ? ")" : "", rate,
+		       t->anomalies, t->patterns);
+}
+
+static void report_json(const struct run *R)
+{
+	const struct totals *t = &R->t;
+	double rate = R->elapsed > 0 ? (double)t->records / R->elapsed : 0;
+	unsigned int r;
+
+	printf("{\"version\":");
+	json_str(MONSTER_VERSION);
+	printf(",\"device\":");
+	json_str(R->o.device ? R->o.device : MONSTER_DEVICE_PATH);
+	printf(",\"source\":");
+	json_str(R->source);
+	printf(",\"path\":\"%s\",\"fallback_reason\":", R->g ? "gpu" : "cpu");
+	if (R->reason[0])
+		json_str(R->reason);
+	else
+		printf("null");
+	printf(",\"gpu\":");
+	if (R->g) {
+		printf("{\"ordinal\":%d,\"name\":", R->gi.ordinal);
+		json_str(R->gi.name);
+		printf(",\"pci_bus_id\":");
+		json_str(R->gi.pci_bus_id);
+		printf(",\"compute_capability\":\"%d.%d\",\"driver_version\":%d,"
+		       "\"read_only_registration\":%s,\"registered_bytes\":%llu,\"numa_node\":%d}",
+		       R->gi.cc_major, R->gi.cc_minor, R->gi.driver_version,
+		       R->gi.read_only ? "true" : "false",
+		       (unsigned long long)R->gi.registered_bytes, R->gi.numa_node);
+	} else {
+		printf("null");
+	}
+	if (R->numa_ok)
+		printf(",\"numa\":{\"available\":%s,\"nodes\":%d,\"ring_node\":%d,\"gpu_node\":%d,"
+		       "\"bound_node\":%d,\"mismatch\":%s}", R->numa.available ? "true" : "false",
+		       R->numa.nodes, R->numa.ring_node, R->numa.gpu_node, R->numa.bound_node,
+		       R->numa.mismatch ? "true" : "false");
+	else
+		printf(",\"numa\":null");
+	printf(",\"total_processed\":%llu,\"elapsed_s\":%.6f,\"rate\":%.3f,\"batches\":%llu,"
+	       "\"max_rows\":%u,\"compute_s\":%.9f,\"bytes_read\":%llu,\"anomalies\":%llu,"
+	       "\"patterns\":%llu,\"rings\":[",
+	       t->records, R->elapsed, rate, t->batches, t->max_rows_seen,
+	       (double)t->compute_ns / 1e9, t->records * 128ull, t->anomalies, t->patterns);
+	for (r = 0; r < MONSTER_NR_RINGS; r++) {
+		printf("%s{\"ring\":%u,\"prime\":%u,\"samples\":%llu,\"anomalies\":%llu,"
+		       "\"patterns\":%llu,\"sum\":%.6f,\"sum_fx\":\"0x%016llx%016llx\"",
+		       r ? "," : "", r, monster_prime(r), t->ring_records[r], t->ring_anomalies[r],
+		       t->ring_patterns[r], lmonster_fix_to_double(t->ring_sum[r]),
+		       (unsigned long long)t->ring_sum[r].hi, (unsigned long long)t->ring_sum[r].lo);
+		if (R->have_stats)
+			printf(",\"dropped\":%llu", (unsigned long long)R->st.ring[r].dropped);
+		printf("}");
+	}
+	printf("]}\n");
+}
+
+/* Pick the processor: the GPU unless --cpu, the CPU with a reason otherwise. */
+static int choose_path(struct run *R)
+{
+	int ret;
+
+	if (!R->o.cpu) {
+		ret = lmonster_gpu_open(R->h, R->o.gpu, R->o.max_rows, &R->g);
+		if (!ret) {
+			lmonster_gpu_info(R->g, &R->gi);
+			return 0;
+		}
+		snprintf(R->reason, sizeof(R->reason), "%s", lmonster_gpu_strerror(ret));
+		if (R->o.require_gpu) {
+			fprintf(stderr, "%s: GPU %d unavailable: %s\n", prog, R->o.gpu, R->reason);
+			return 1;
+		}
+		fprintf(stderr, "%s: GPU unavailable: %s; using the CPU path\n", prog, R->reason);
+	}
+	ret = lmonster_cpu_open(R->h, R->o.max_rows, &R->c);
+	if (ret) {
+		fprintf(stderr, "%s: CPU path: %s\n", prog, lmonster_strerror(ret));
+		return 1;
+	}
+	return 0;
+}
+
+static int process(struct run *R, struct lmonster_batch *b)
+{
+	int ret;
+
+	if (!R->g)
+		return lmonster_cpu_process(R->c, 0, b);
+	ret = lmonster_gpu_process(R->g, 0, b);
+	if (!ret || R->o.require_gpu)
+		return ret;
+	/* the GPU failed mid-run: nothing was released, the CPU takes over the same records */
+	snprintf(R->reason, sizeof(R->reason), "GPU failed: %s", lmonster_gpu_strerror(ret));
+	fprintf(stderr, "%s: %s; continuing on the CPU path\n", prog, R->reason);
+	lmonster_gpu_close(R->g);
+	R->g = NULL;
+	ret = lmonster_cpu_open(R->h, R->o.max_rows, &R->c);
+	if (ret)
+		return ret;
+	return lmonster_cpu_process(R->c, 0, b);
+}
+
+static int run_loop(struct run *R)
+{
+	unsigned long long start = now_ns(), deadline = 0, next = start;
+	struct lmonster_batch b;
+	int ret;
+
+	if (R->o.seconds > 0)
+		deadline = start + (unsigned long long)(R->o.seconds * 1e9);
+	while (!stop_flag) {
+		unsigned long long n = now_ns(), t0;
+		unsigned int r, full = 0;
+		int tmo = 1000;
+
+		if (deadline && n >= deadline)
+			break;
+		if (n < next) {		/* pace the batches: the seed reads at 10 Hz */
+			unsigned long long until = deadline && deadline < next ? deadline : next;
+
+			sleep_ns(until - n);
+			continue;
+		}
+		if (deadline && (deadline - n) / 1000000 < (unsigned long long)tmo)
+			tmo = (int)((deadline - n) / 1000000) + 1;
+		ret = lmonster_wait(R->h, tmo);
+		if (ret == -ETIMEDOUT || ret == -EINTR)
+			continue;
+		if (ret) {
+			fprintf(stderr, "%s: wait: %s\n", prog, lmonster_strerror(ret));
+			return 1;
+		}
+		t0 = now_ns();
+		ret = process(R, &b);
+		if (ret) {
+			fprintf(stderr, "%s: batch: %s\n", prog, lmonster_gpu_strerror(ret));
+			return 1;
+		}
+		account(&R->t, &b);
+		if (b.records && !R->o.json && !R->o.quiet)
+			printf("Read %llu samples from %s\n", (unsigned long long)b.records, R->source);
+		for (r = 0; r < MONSTER_NR_RINGS; r++)
+			full |= b.ring[r].count == R->batch_rows;
+		/* a batch that took all it may (or a full ring) leaves records behind: no pause */
+		next = full ? now_ns() : t0 + (unsigned long long)R->o.interval_ms * 1000000ull;
+	}
+	R->elapsed = (double)(now_ns() - start) / 1e9;
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct sigaction sa;
+	struct run R;
+	int ret, flags;
+
+	memset(&R, 0, sizeof(R));
+	ret = parse_opts(argc, argv, &R.o);
+	if (ret)
+		return ret;
+	if (R.o.verbose)
+		lmonster_set_log(lib_log, NULL);
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;	/* no SA_RESTART: waits return early */
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+
+	ret = lmonster_open(R.o.device, 0, &R.h);
+	if (ret) {
+		fprintf(stderr, "%s: %s: %s\n", prog, R.o.device ? R.o.device : MONSTER_DEVICE_PATH,
+			lmonster_strerror(ret));
+		return 1;
+	}
+	flags = lmonster_flags(R.h);
+	R.source = flags >= 0 && (flags & LMONSTER_F_FILE) ? "ring set" : "kernel";
+	{
+		struct monster_info info;
+
+		ret = lmonster_info(R.h, &info);
+		if (ret) {
+			fprintf(stderr, "%s: info: %s\n", prog, lmonster_strerror(ret));
+			lmonster_close(R.h);
+			return 1;
+		}
+		if (R.o.max_rows > info.ring_slots) {
+			fprintf(stderr, "%s: --max-batch %u exceeds the ring size %u (try --help)\n",
+				prog, R.o.max_rows, info.ring_slots);
+			lmonster_close(R.h);
+			return 2;
+		}
+		R.batch_rows = R.o.max_rows ? R.o.max_rows : info.ring_slots;
+	}
+	ret = choose_path(&R);
+	if (ret)
+		goto out;
+
+	ret = lmonster_numa_setup(R.h, R.g, R.o.bind, &R.numa);
+	R.numa_ok = ret == 0;
+	if (ret)
+		fprintf(stderr, "%s: warning: NUMA placement: %s\n", prog, lmonster_strerror(ret));
+	else if (R.numa.mismatch)
+		fprintf(stderr, "%s: warning: the ring pages are on NUMA node %d but GPU %d is on node "
+			"%d: every record crosses the inter-socket link (load monster with "
+			"numa_node=%d)\n", prog, R.numa.ring_node, R.gi.ordinal, R.numa.gpu_node,
+			R.numa.gpu_node);
+
+	if (!R.o.json) {
+		printf("Monster GPU Consumer starting...\n");
+		if (R.g)
+			printf("Device: CUDA %d (%s, sm_%d%d, %s, %llu MiB of ring memory registered%s)\n",
+			       R.gi.ordinal, R.gi.name, R.gi.cc_major, R.gi.cc_minor, R.gi.pci_bus_id,
+			       (unsigned long long)(R.gi.registered_bytes >> 20),
+			       R.gi.read_only ? " read-only" : "");
+		else
+			printf("Device: CPU%s%s%s\n", R.reason[0] ? " (" : "", R.reason,
+			       R.reason[0] ? ")" : "");
+		printf("Rings: %d (Monster primes) from %s\n", MONSTER_NR_RINGS,
+		       R.o.device ? R.o.device : MONSTER_DEVICE_PATH);
+		if (R.numa_ok && R.numa.nodes > 1)
+			printf("NUMA: rings on node %d, GPU on node %d, consumer bound to node %d\n",
+			       R.numa.ring_node, R.numa.gpu_node, R.numa.bound_node);
+		printf("\n");
+		fflush(stdout);
+	}
+
+	ret = run_loop(&R);
+	R.have_stats = lmonster_stats(R.h, &R.st) == 0;
+	if (!ret) {
+		if (R.o.json)
+			report_json(&R);
+		else
+			report_text(&R);
+	}
+out:
+	lmonster_gpu_close(R.g);
+	lmonster_cpu_close(R.c);
+	lmonster_close(R.h);
+	return ret;
+}
