@@ -83,7 +83,7 @@ LMONSTER_API int lmonster_ring_span(struct lmonster *h, unsigned int ring, unsig
 				    struct lmonster_span *span)
 {
 	struct lm_ring *r;
-	__u64 head, avail;
+	__u64 avail;
 	int ret;
 
 	if (!h || !span || ring >= MONSTER_NR_RINGS)
@@ -91,20 +91,9 @@ LMONSTER_API int lmonster_ring_span(struct lmonster *h, unsigned int ring, unsig
 	memset(span, 0, sizeof(*span));
 	if ((h->flags & LMONSTER_OPEN_CONTROL) || !lm_mapped(h))
 		return -EBADFD;
-	if (!((__atomic_load_n(&h->claimed, __ATOMIC_ACQUIRE) >> ring) & 1)) {
-		ret = lmonster_claim(h, 1U << ring);
-		if (ret)
-			return ret;
-	}
-	r = &h->ring[ring];
-	/* acquire: the records before head are complete (pairs with the producer's release) */
-	head = __atomic_load_n(&r->hdr->head, __ATOMIC_ACQUIRE);
-	avail = head - r->tail;
-	if (avail > (__u64)r->mask + 1)
-		return lm_err(-EBADMSG, "ring %u: head %llu is not within %u slots of tail %llu",
-			      ring, (unsigned long long)head, r->mask + 1,
-			      (unsigned long long)r->tail);
-	r->head = head;		/* what lmonster_ring_release() may release */
+	ret = lm_ring_ready(h, ring, &r, &avail);
+	if (ret)
+		return ret;
 	span->base = r->recs;
 	span->first = r->tail;
 	span->mask = r->mask;

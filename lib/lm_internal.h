@@ -68,6 +68,8 @@ void lm_file_stats(const struct lmonster *h, struct monster_stats *st);
 /* ring.c */
 __u64 lm_tail_in_force(__u64 raw, __u64 accepted, __u64 head);
 int lm_any_ready(struct lmonster *h);
+/* ring.c: claim if needed, acquire head, check it; the ready count in *avail */
+int lm_ring_ready(struct lmonster *h, unsigned int ring, struct lm_ring **rp, __u64 *avail);
 
 /* open.c */
 int lm_check_info(const struct monster_info *info, const char *name);

@@ -120,17 +120,18 @@ LMONSTER_API int lmonster_unclaim(struct lmonster *h, unsigned int ring_mask)
 	return ret;
 }
 
-LMONSTER_API int lmonster_ring_peek(struct lmonster *h, unsigned int ring,
-				    const struct monster_sample **recs, unsigned int *count)
+/*
+ * The records of @ring ready to read: claims the ring if this handle has not,
+ * acquire-loads head (the records before it are complete: pairs with the
+ * producer's release), checks it against the tail and notes it as what
+ * lmonster_ring_release() may release.
+ */
+int lm_ring_ready(struct lmonster *h, unsigned int ring, struct lm_ring **rp, __u64 *avail)
 {
 	struct lm_ring *r;
-	__u64 head, avail, idx, run;
+	__u64 head;
 	int ret;
 
-	if (!h || !recs || !count || ring >= MONSTER_NR_RINGS)
-		return -EINVAL;
-	*recs = NULL;
-	*count = 0;
 	if (!lm_claimed(h, ring)) {
 		ret = lmonster_claim(h, 1U << ring);
 		if (ret)
@@ -138,12 +139,30 @@ LMONSTER_API int lmonster_ring_peek(struct lmonster *h, unsigned int ring,
 	}
 	r = &h->ring[ring];
 	head = __atomic_load_n(&r->hdr->head, __ATOMIC_ACQUIRE);
-	avail = head - r->tail;
-	if (avail > (__u64)r->mask + 1)
+	if (head - r->tail > (__u64)r->mask + 1)
 		return lm_err(-EBADMSG, "ring %u: head %llu is not within %u slots of tail %llu",
 			      ring, (unsigned long long)head, r->mask + 1,
 			      (unsigned long long)r->tail);
 	r->head = head;
+	*rp = r;
+	*avail = head - r->tail;
+	return 0;
+}
+
+LMONSTER_API int lmonster_ring_peek(struct lmonster *h, unsigned int ring,
+				    const struct monster_sample **recs, unsigned int *count)
+{
+	struct lm_ring *r;
+	__u64 avail, idx, run;
+	int ret;
+
+	if (!h || !recs || !count || ring >= MONSTER_NR_RINGS)
+		return -EINVAL;
+	*recs = NULL;
+	*count = 0;
+	ret = lm_ring_ready(h, ring, &r, &avail);
+	if (ret)
+		return ret;
 	idx = r->tail & r->mask;
 	run = (__u64)r->mask + 1 - idx;	/* the run stops at the wrap */
 	if (run > avail)
