@@ -34,6 +34,7 @@ struct command {
 	const char *name;
 	int (*fn)(int argc, char **argv);
 	const char *args;
+	const char *summary;	/* one line for the command list */
 	const char *help;
 };
 
@@ -828,18 +829,18 @@ static int cmd_watch(int argc, char **argv)
 /* ---- main ---- */
 
 static const struct command commands[] = {
-	{ "info", cmd_info, "",
+	{ "info", cmd_info, "", "ring layout, ABI version, NUMA node",
 	  "Show the layout of the rings: ABI version, ring count and size, mapping\n"
 	  "regions, NUMA node.\n" },
-	{ "status", cmd_status, "",
+	{ "status", cmd_status, "", "sampler state and per-ring statistics",
 	  "Show the sampler's state and, per ring, the seed's statistics line:\n"
 	  "  Prime  2 (shard  0): N samples, ring: FILL/SLOTS, dropped D\n"
 	  "plus sweeps, overruns, last and max sweep time and the rate.\n" },
-	{ "start", cmd_start, "[--rate HZ]",
+	{ "start", cmd_start, "[--rate HZ]", "start sampling",
 	  "Start sampling. --rate HZ (1..10000) sets the rate first; if starting fails the\n"
 	  "old rate is restored.\n" },
-	{ "stop", cmd_stop, "", "Stop sampling (stopping a stopped sampler is not an error).\n" },
-	{ "set", cmd_set, "KEY=VALUE...",
+	{ "stop", cmd_stop, "", "stop sampling", "Stop sampling (stopping a stopped sampler is not an error).\n" },
+	{ "set", cmd_set, "KEY=VALUE...", "change rate, scope, slots, node",
 	  "Change the configuration in one step; every value is checked before any is\n"
 	  "applied. Keys:\n"
 	  "  rate=HZ                 1..10000 samples per second\n"
@@ -848,17 +849,19 @@ static const struct command commands[] = {
 	  "  node=N|any              NUMA node for the ring memory\n"
 	  "slots and node re-allocate the rings: only while the sampler is stopped and\n"
 	  "no other program has the device open.\n" },
-	{ "stats", cmd_stats, "[--json]",
+	{ "stats", cmd_stats, "[--json]", "every counter, or one JSON object",
 	  "Show every statistic: per ring produced, dropped, head, tail, fill and bad\n"
 	  "tails, plus sweep counts and times. --json prints one JSON object.\n" },
-	{ "reset", cmd_reset, "", "Zero the sweep statistics and bad-tail counters (ring indices stay).\n" },
+	{ "reset", cmd_reset, "", "zero the sweep statistics", "Zero the sweep statistics and bad-tail counters (ring indices stay).\n" },
 	{ "dump", cmd_dump, "[--ring N] [--count K] [--json] [--timeout MS]",
+	  "print and consume records",
 	  "Print records and consume them (the ring's tail advances as for any consumer;\n"
 	  "each ring has one consumer at a time). --ring N: only ring N (0..14), else all.\n"
 	  "--count K: stop after K records, waiting up to --timeout MS (default 2000) for\n"
 	  "them; without --count, print what is ready now. --json: one JSON object per\n"
 	  "line (registers as hex strings).\n" },
 	{ "watch", cmd_watch, "[--interval SEC] [--iterations N]",
+	  "refresh the statistics until Ctrl-C",
 	  "Refresh the statistics every SEC seconds (default 1) with per-ring rates, until\n"
 	  "interrupted (Ctrl-C) or N refreshes.\n" },
 };
@@ -873,7 +876,11 @@ static void main_help(FILE *f)
 		"       %s --help | --version\n\n"
 		"Control and inspect the monster process sampler.\n\ncommands:\n", prog, prog);
 	for (i = 0; i < NR_COMMANDS; i++)
-		fprintf(f, "  %-7s %s\n", commands[i].name, commands[i].args);
+		if (*commands[i].args)
+			fprintf(f, "  %-6s %-36s %s\n", commands[i].name, commands[i].summary,
+				commands[i].args);
+		else
+			fprintf(f, "  %-6s %s\n", commands[i].name, commands[i].summary);
 	fprintf(f, "\noptions:\n"
 		"  -d, --device PATH   the device, or a file-backed ring set (default %s)\n"
 		"  -h, --help          this help; '%s COMMAND --help' for a command\n"
