@@ -19,9 +19,7 @@ static int monster_stats_show(struct seq_file *m, void *unused)
 	st = kmalloc(sizeof(*st), GFP_KERNEL);
 	if (!st)
 		return -ENOMEM;
-	mutex_lock(&md->lock);
 	monster_stats_get(md, st);
-	mutex_unlock(&md->lock);
 
 	for (i = 0; i < MONSTER_NR_RINGS; i++)
 		total += st->ring[i].produced;

@@ -185,9 +185,7 @@ static long monster_ioc_stats(struct monster_dev *md, void __user *arg)
 	st = kmalloc(sizeof(*st), GFP_KERNEL);
 	if (!st)
 		return -ENOMEM;
-	mutex_lock(&md->lock);
 	monster_stats_get(md, st);
-	mutex_unlock(&md->lock);
 	if (copy_to_user(arg, st, sizeof(*st)))
 		ret = -EFAULT;
 	kfree(st);

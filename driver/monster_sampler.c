@@ -199,12 +199,15 @@ void monster_sampler_stop(struct monster_dev *md)
 	pr_info("sampler stopped\n");
 }
 
+/* A snapshot of every statistic; takes md->lock (the rings stay put). */
 void monster_stats_get(struct monster_dev *md, struct monster_stats *st)
 {
-	struct monster_buf *buf = md->buf;
+	struct monster_buf *buf;
 	unsigned int i;
 
 	memset(st, 0, sizeof(*st));
+	mutex_lock(&md->lock);
+	buf = md->buf;
 	spin_lock(&md->stats_lock);
 	st->sweeps = md->stats.sweeps;
 	st->overruns = md->stats.overruns;
@@ -233,6 +236,7 @@ void monster_stats_get(struct monster_dev *md, struct monster_stats *st)
 		rs->prime = r->prime;
 		rs->slots = buf->slots;
 	}
+	mutex_unlock(&md->lock);
 }
 
 void monster_stats_reset(struct monster_dev *md)

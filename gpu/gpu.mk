@@ -85,14 +85,14 @@ GPU_LIB_A           := $(BUILD)/lib/liblmonster.a
 GPU_CONSUMER_DEFS    = -DMONSTER_VERSION='"$(VERSION)"'
 USERSPACE_TARGETS += $(GPU_CONSUMER)
 
-$(GPU_CONSUMER): $(TOP)/tools/monster-gpu-consumer.c $(GPU_HDRS) $(BUILD)/lib/liblmonster.so
+$(GPU_CONSUMER): $(TOP)/tools/monster-gpu-consumer.c $(TOP)/tools/parse_num.h $(GPU_HDRS) $(BUILD)/lib/liblmonster.so
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(GPU_CONSUMER_DEFS) -o $@ $< $(LDFLAGS) -L$(BUILD)/lib -llmonster \
 		-Wl,-rpath,'$$ORIGIN/../lib'
 
 .PHONY: gpu-consumer-static
 gpu-consumer-static: $(GPU_CONSUMER_STATIC)
-$(GPU_CONSUMER_STATIC): $(TOP)/tools/monster-gpu-consumer.c $(GPU_HDRS) $(GPU_LIB_A)
+$(GPU_CONSUMER_STATIC): $(TOP)/tools/monster-gpu-consumer.c $(TOP)/tools/parse_num.h $(GPU_HDRS) $(GPU_LIB_A)
 	@mkdir -p $(@D)
 	@rm -f $@
 	@# glibc warns that dlopen (libcuda) and libnuma's getaddrinfo need its shared
@@ -126,7 +126,7 @@ $(GPU_TEST_ASAN): $(GPU_TEST_SRC) $(GPU_ASAN_SRCS) $(GPU_HDRS) $(if $(GPU_CUDA),
 	$(CC) $(GPU_ASAN_FLAGS) -o $@ $(GPU_TEST_SRC) $(GPU_ASAN_SRCS) \
 		$(if $(GPU_CUDA),$(GPU_BUILD)/obj/fatbin.o) $(LMONSTER_EXTRA_LIBS) -pthread
 
-$(GPU_CONSUMER_ASAN): $(TOP)/tools/monster-gpu-consumer.c $(GPU_ASAN_SRCS) $(GPU_HDRS) \
+$(GPU_CONSUMER_ASAN): $(TOP)/tools/monster-gpu-consumer.c $(TOP)/tools/parse_num.h $(GPU_ASAN_SRCS) $(GPU_HDRS) \
 		      $(if $(GPU_CUDA),$(GPU_BUILD)/obj/fatbin.o)
 	@mkdir -p $(@D)
 	$(CC) $(GPU_ASAN_FLAGS) -DMONSTER_VERSION='"$(VERSION)"' -o $@ \

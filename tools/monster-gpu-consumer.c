@@ -19,6 +19,7 @@
 
 #include "lmonster.h"
 #include "lmonster_gpu.h"
+#include "parse_num.h"
 
 #ifndef MONSTER_VERSION
 #define MONSTER_VERSION "unknown"
@@ -120,21 +121,6 @@ static int bad_usage(const char *fmt, ...)
 	return 2;
 }
 
-static int parse_uint(const char *s, unsigned long lo, unsigned long hi, unsigned long *out)
-{
-	char *end;
-	unsigned long v;
-
-	if (!s || !*s || *s == '-' || *s == '+' || *s == ' ')
-		return -1;
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (errno || *end || v < lo || v > hi)
-		return -1;
-	*out = v;
-	return 0;
-}
-
 static int parse_opts(int argc, char **argv, struct opts *o)
 {
 	static const struct option longopts[] = {
@@ -177,7 +163,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 						 optarg);
 			break;
 		case 'g':
-			if (parse_uint(optarg, 0, 1023, &v))
+			if (parse_ulong(optarg, 0, 1023, &v))
 				return bad_usage("--gpu: '%s' is not a CUDA device number (0..1023)",
 						 optarg);
 			o->gpu = (int)v;
@@ -190,13 +176,13 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 			o->require_gpu = 1;
 			break;
 		case 'i':
-			if (parse_uint(optarg, 1, 60000, &v))
+			if (parse_ulong(optarg, 1, 60000, &v))
 				return bad_usage("--interval: '%s' is not a number of milliseconds "
 						 "(1..60000)", optarg);
 			o->interval_ms = (unsigned int)v;
 			break;
 		case 'b':
-			if (parse_uint(optarg, 1, MONSTER_SLOTS_MAX, &v))
+			if (parse_ulong(optarg, 1, MONSTER_SLOTS_MAX, &v))
 				return bad_usage("--max-batch: '%s' is not a record count (1..%u)",
 						 optarg, MONSTER_SLOTS_MAX);
 			o->max_rows = (unsigned int)v;

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "lmonster.h"
+#include "parse_num.h"
 
 #ifndef MONSTERCTL_VERSION
 #define MONSTERCTL_VERSION "unknown"
@@ -91,22 +92,6 @@ static int open_dev(unsigned int flags, struct lmonster **h)
 	int ret = lmonster_open(device_path, flags, h);
 
 	return ret ? lib_error(ret) : 0;
-}
-
-/* Strict unsigned parsing: all of s, base 10, within [min, max]. */
-static int parse_ulong(const char *s, unsigned long min, unsigned long max, unsigned long *out)
-{
-	char *end;
-	unsigned long v;
-
-	if (!s || !*s || *s == '-' || *s == '+' || *s == ' ')
-		return -1;
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (errno || *end || v < min || v > max)
-		return -1;
-	*out = v;
-	return 0;
 }
 
 static int is_file_set(struct lmonster *h)

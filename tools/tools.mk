@@ -13,12 +13,12 @@ MONSTERCTL_DEFS    = -DMONSTERCTL_VERSION='"$(VERSION)"'
 
 USERSPACE_TARGETS += $(MONSTERCTL)
 
-$(MONSTERCTL): $(TOOLS_SRC_DIR)/monsterctl.c $(LIB_HDRS) $(LIB_SO) $(LIB_LINKS)
+$(MONSTERCTL): $(TOOLS_SRC_DIR)/monsterctl.c $(TOOLS_SRC_DIR)/parse_num.h $(LIB_HDRS) $(LIB_SO) $(LIB_LINKS)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(MONSTERCTL_DEFS) -o $@ $< $(LDFLAGS) -L$(LIB_DIR) -llmonster \
 		-Wl,-rpath,'$$ORIGIN/../lib'
 
-$(MONSTERCTL_STATIC): $(TOOLS_SRC_DIR)/monsterctl.c $(LIB_HDRS) $(LIB_A)
+$(MONSTERCTL_STATIC): $(TOOLS_SRC_DIR)/monsterctl.c $(TOOLS_SRC_DIR)/parse_num.h $(LIB_HDRS) $(LIB_A)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(MONSTERCTL_DEFS) -static -o $@ $< $(LIB_A) $(LMONSTER_EXTRA_LIBS)
 

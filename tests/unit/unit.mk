@@ -37,7 +37,7 @@ $(BUILD)/asan/unit $(BUILD)/tsan/unit: $(BUILD)/%/unit: $(UNIT_SRCS) $(LIB_CORE_
 	@mkdir -p $(@D)
 	$(CC) $(SAN_CFLAGS) $(SAN_$*) -o $@ $(UNIT_SRCS) $(LIB_CORE_SRCS)
 
-$(BUILD)/asan/monsterctl: $(TOP)/tools/monsterctl.c $(LIB_CORE_SRCS) $(LIB_HDRS)
+$(BUILD)/asan/monsterctl: $(TOP)/tools/monsterctl.c $(TOP)/tools/parse_num.h $(LIB_CORE_SRCS) $(LIB_HDRS)
 	@mkdir -p $(@D)
 	$(CC) $(SAN_CFLAGS) $(SAN_asan) -DMONSTERCTL_VERSION='"$(VERSION)"' -o $@ $< $(LIB_CORE_SRCS)
 
