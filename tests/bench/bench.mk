@@ -1,0 +1,40 @@
+# SPDX-License-Identifier: GPL-2.0
+# `make bench` (included from the top Makefile): what the sampler costs against the
+# userspace alternative, how fast the rings drain against the memory-bandwidth limit,
+# and how both scale with the number of tasks. Prints markdown tables and writes them to
+# $(BUILD)/bench/bench-<date>.md (and latest.md). Asserts nothing; not part of `make check`.
+#
+#   make bench                   full run (about 3.5 minutes on 2 cores, 7 runs per figure)
+#   make bench BENCH_QUICK=1     shorter windows and 5 runs per figure (about 2 minutes)
+#   make bench BENCH_KVER=6.1    the VM on the 6.1 kernel (default 6.12; a series or a release)
+#   BENCH_TASKS="100 1000 10000" task counts; BENCH_RUNS=N runs per figure; BENCH_VM_MEM=MiB
+#
+# The programs are static, so the same binaries run natively and in the VM's bare initramfs:
+#   $(BUILD)/bench/bin/spawn      forks tiny sleeping processes, runs a command, cleans up
+#   $(BUILD)/bench/bin/procscan   top/htop-style /proc sweep (stat, status, schedstat)
+#   $(BUILD)/bench/bin/monbench   liblmonster consumer: sweep cost, overhead, drain, wake-up
+
+BENCH_DIR   := $(TOP)/tests/bench
+BENCH_BIN   := $(BUILD)/bench/bin
+BENCH_HDRS  := $(BENCH_DIR)/bench.h $(TOP)/uapi/monster.h
+BENCH_PROGS := $(BENCH_BIN)/spawn $(BENCH_BIN)/procscan $(BENCH_BIN)/monbench
+
+.PHONY: bench bench-progs
+bench-progs: $(BENCH_PROGS)
+
+$(BENCH_BIN)/spawn $(BENCH_BIN)/procscan: $(BENCH_BIN)/%: $(BENCH_DIR)/%.c $(BENCH_HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -o $@ $< -static
+
+# linked with liblmonster.a (and what its objects need), fully static for the guest; the
+# library's dlopen of libcuda is never reached here, so glibc's static-dlopen note is noise
+$(BENCH_BIN)/monbench: $(BENCH_DIR)/monbench.c $(BENCH_HDRS) $(LIB_HDRS) $(LIB_A)
+	@mkdir -p $(@D)
+	@rm -f $@
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIB_A) $(LMONSTER_EXTRA_LIBS) -static -pthread 2>&1 | \
+		{ grep -v "statically linked applications requires at runtime" || true; }
+	@test -x $@
+
+bench: setup bench-progs
+	@BUILD=$(BUILD) BENCH_QUICK=$(BENCH_QUICK) BENCH_KVER=$(BENCH_KVER) \
+		bash $(BENCH_DIR)/bench.sh
