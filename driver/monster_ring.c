@@ -92,9 +92,10 @@ struct monster_buf *monster_buf_alloc(u32 slots, int node)
 	buf->pages = kvcalloc(buf->nr_pages, sizeof(*buf->pages), GFP_KERNEL);
 	if (!buf->pages)
 		goto fail;
+	/* up to ~720 MiB on an ioctl's behalf: fail with -ENOMEM, never OOM-kill */
 	for (i = 0; i < buf->nr_pages; i++) {
-		buf->pages[i] = alloc_pages_node(node, GFP_KERNEL | __GFP_ZERO |
-						 __GFP_NOWARN, 0);
+		buf->pages[i] = alloc_pages_node(node, GFP_KERNEL | __GFP_ZERO | __GFP_NOWARN |
+						 __GFP_RETRY_MAYFAIL, 0);
 		if (!buf->pages[i])
 			goto fail;
 	}
