@@ -93,7 +93,7 @@ void monster_buf_info(const struct monster_buf *buf, struct monster_info *info);
 struct monster_sample *monster_ring_reserve(struct monster_ring *r);
 void monster_ring_commit(struct monster_ring *r);
 void monster_ring_publish(struct monster_ring *r);
-u64 monster_ring_user_tail(struct monster_ring *r);
+u64 monster_ring_tail_at(struct monster_ring *r, u64 head);
 bool monster_buf_readable(struct monster_buf *buf);
 
 /* monster_task.c */

@@ -202,7 +202,8 @@ int monster_buf_mmap(struct monster_buf *buf, struct vm_area_struct *vma)
 	unsigned long len = vma_pages(vma);
 	int ret;
 
-	if (!(vma->vm_flags & VM_SHARED))
+	/* MAP_SHARED: VM_SHARED itself is cleared for a file opened read-only */
+	if (!(vma->vm_flags & VM_MAYSHARE))
 		return -EINVAL;
 	if (off >= buf->nr_pages || len > buf->nr_pages - off)
 		return -EINVAL;
@@ -265,14 +266,18 @@ static void monster_ring_refresh_tail(struct monster_ring *r)
 	}
 }
 
-/* The tail in force, first advanced to the consumer's if that is valid. */
-u64 monster_ring_user_tail(struct monster_ring *r)
+/*
+ * The tail in force as of @head, a head the caller loaded with acquire:
+ * first advanced to the consumer's tail if that is valid. A concurrent
+ * sampler may have moved it past @head since; then everything up to @head
+ * was released, so the caller sees head == tail, never tail > head.
+ */
+u64 monster_ring_tail_at(struct monster_ring *r, u64 head)
 {
 	u64 bad;
 
-	/* pairs with the release in monster_ring_publish() */
-	monster_ring_observe_tail(r, smp_load_acquire(&r->hdr->head), &bad);
-	return READ_ONCE(r->tail);
+	monster_ring_observe_tail(r, head, &bad);
+	return min(READ_ONCE(r->tail), head);
 }
 
 /*
@@ -317,9 +322,10 @@ bool monster_buf_readable(struct monster_buf *buf)
 
 	for (i = 0; i < MONSTER_NR_RINGS; i++) {
 		struct monster_ring *r = &buf->ring[i];
-
 		/* pairs with the release in monster_ring_publish() */
-		if (smp_load_acquire(&r->hdr->head) != monster_ring_user_tail(r))
+		u64 head = smp_load_acquire(&r->hdr->head);
+
+		if (monster_ring_tail_at(r, head) != head)
 			return true;
 	}
 	return false;

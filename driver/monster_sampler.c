@@ -231,7 +231,7 @@ void monster_stats_get(struct monster_dev *md, struct monster_stats *st)
 		rs->head = smp_load_acquire(&r->hdr->head);
 		rs->produced = READ_ONCE(r->hdr->produced);
 		rs->dropped = READ_ONCE(r->hdr->dropped);
-		rs->tail = monster_ring_user_tail(r);
+		rs->tail = monster_ring_tail_at(r, rs->head);
 		rs->fill = rs->head - rs->tail;
 		rs->prime = r->prime;
 		rs->slots = buf->slots;
