@@ -26,7 +26,7 @@ static void monster_buf_free_pages(struct monster_buf *buf)
 
 	if (buf->vaddr)
 		vunmap(buf->vaddr);
-	for (i = 0; i < buf->nr_pages && buf->pages[i]; i++)
+	for (i = 0; buf->pages && i < buf->nr_pages && buf->pages[i]; i++)
 		__free_page(buf->pages[i]);
 	kvfree(buf->pages);
 }
@@ -89,7 +89,8 @@ struct monster_buf *monster_buf_alloc(u32 slots, int node)
 	buf->size = MONSTER_DATA_OFFSET + MONSTER_NR_RINGS * buf->ring_bytes;
 	buf->nr_pages = buf->size >> PAGE_SHIFT;
 
-	buf->pages = kvcalloc(buf->nr_pages, sizeof(*buf->pages), GFP_KERNEL);
+	buf->pages = kvcalloc(buf->nr_pages, sizeof(*buf->pages),
+			      GFP_KERNEL | __GFP_RETRY_MAYFAIL);
 	if (!buf->pages)
 		goto fail;
 	/* up to ~720 MiB on an ioctl's behalf: fail with -ENOMEM, never OOM-kill */

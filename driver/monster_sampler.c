@@ -184,7 +184,8 @@ int monster_sampler_start(struct monster_dev *md)
 	if (IS_ERR(t))
 		return PTR_ERR(t);
 	md->thread = t;
-	pr_info("sampler started: %u Hz, scope %s\n", md->rate_hz,
+	/* debug level: anyone allowed to open the device could flood the log */
+	pr_debug("sampler started: %u Hz, scope %s\n", md->rate_hz,
 		md->scope == MONSTER_SCOPE_THREAD ? "thread" : "process");
 	return 0;
 }
@@ -196,7 +197,7 @@ void monster_sampler_stop(struct monster_dev *md)
 		return;
 	kthread_stop(md->thread);
 	md->thread = NULL;
-	pr_info("sampler stopped\n");
+	pr_debug("sampler stopped\n");
 }
 
 /* A snapshot of every statistic; takes md->lock (the rings stay put). */
