@@ -21,7 +21,7 @@ ALL_CFLAGS = $(CSTD) $(WARN) $(CFLAGS) -I$(TOP)/uapi -I$(TOP)/lib
 # The kernel module sources, copied per kernel so two kernels never share objects.
 KMOD_SRC := Kbuild $(wildcard driver/*.c driver/*.h) uapi/monster.h
 
-.PHONY: all setup modules check demo clean install uninstall dkms-install dkms-uninstall help
+.PHONY: all setup modules check check-stress demo clean install uninstall dkms-install dkms-uninstall help
 
 all: userspace
 	@if [ -d "$(KDIR)" ]; then $(MAKE) --no-print-directory modules; \
@@ -32,6 +32,7 @@ help:
 	@echo "make demo       set up, build, boot the module in a VM and show it sampling"
 	@echo "make check      set up and run every test; ends with 'N passed, M failed'"
 	@echo "make bench      performance tables: sampler vs /proc, drain rate, wake-up latency"
+	@echo "make check-stress  the VM suite with the long stress/fuzz runs (~35 min)"
 	@echo "make modules KVER=<kernel release>   build monster.ko for that kernel"
 	@echo "sudo make dkms-install | dkms-uninstall   install the module with DKMS"
 	@echo "make install PREFIX=... DESTDIR=...  install library, headers, tools"
@@ -49,6 +50,11 @@ $(BUILD)/kmod/$(KVER)/monster.ko: $(KMOD_SRC)
 
 check: setup
 	@bash $(TOP)/tests/check.sh
+
+# the VM suite with the stress/fuzz programs' long versions and the guest's SLUB/page
+# poisoning on (6.1, 6.12, 6.12-rt: about 35 minutes)
+check-stress: setup
+	@MONSTER_STRESS=long MONSTER_CHECK_ONLY=vm bash $(TOP)/tests/check.sh
 
 demo: setup
 	@bash $(TOP)/tests/vm/demo.sh

@@ -8,8 +8,11 @@
 # Every `PASS|FAIL|SKIP ...` line is printed as it comes and collected in build/results.txt;
 # the last line is `N passed, M failed[, K skipped]`. Exit status non-zero if anything failed
 # or nothing ran.
-#   MONSTER_KERNELS="rel..."  test these kernels instead of the newest 6.1 and 6.12
+#   MONSTER_KERNELS="rel..."  test these kernels instead of the newest 6.1, 6.12 and 6.12-rt
+#   MONSTER_RT=1 only the PREEMPT_RT kernel; MONSTER_RT=0 leave it out (default: both flavours)
 #   MONSTER_CHECK_ONLY="unit kbuild dkms vm lint"   run only these steps
+#   MONSTER_STRESS=long       the stress/fuzz programs (tests/vm/t_9*) run their long versions
+#                             in the VM (`make check-stress`); default: the short ones
 set -uo pipefail # no -e: a failing step is a result, not the end of the run
 
 TOP=$(cd "$(dirname "$0")/.." && pwd)
@@ -66,9 +69,16 @@ unit_tests() {
 }
 
 vm_all() {
-	local k rc=0
+	local k rc=0 args=()
+	# The kernel hands MONSTER_STRESS=long on to the guest's init, and so to the programs.
+	# The rest is the sanitizing Debian's kernels can do without a rebuild: SLUB red zones,
+	# poisoning and checks, page poisoning, KFENCE (6.12); reports end in the log check.
+	if [ "${MONSTER_STRESS:-}" = long ]; then
+		args=(--append "MONSTER_STRESS=long slub_debug=FZPU page_poison=1 init_on_free=1 kfence.sample_interval=10"
+			--test-timeout 1500 --timeout 7200)
+	fi
 	for k in "${kernels[@]}"; do
-		bash "$TOP/tests/vm/run-vm.sh" "$k" || rc=1
+		bash "$TOP/tests/vm/run-vm.sh" "$k" ${args[@]+"${args[@]}"} || rc=1
 	done
 	return "$rc"
 }
@@ -92,6 +102,16 @@ lint() {
 }
 
 mapfile -t kernels < <(bash "$TOP/tests/vm/kernels.sh")
+# and Debian's PREEMPT_RT 6.12 (sleeping spinlocks, threaded timers and interrupts), unless
+# the kernels were named or MONSTER_RT chose one flavour
+if [ -z "${MONSTER_KERNELS:-}" ] && [ -z "${MONSTER_RT:-}" ]; then
+	mapfile -t rt_kernels < <(bash "$TOP/tests/vm/kernels.sh" --rt --series 6.12)
+	if [ ${#rt_kernels[@]} -eq 0 ]; then
+		echo "FAIL kernels-rt: no 6.12 -rt kernel with image and headers installed (run tests/setup.sh)" |
+			tee -a "$results"
+	fi
+	kernels+=(${rt_kernels[@]+"${rt_kernels[@]}"})
+fi
 note "kernels: ${kernels[*]:-none}"
 
 if wanted unit; then

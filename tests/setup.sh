@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs everything monster's build, demo and tests need on a fresh Debian 12 machine:
-# toolchain pieces, the two test kernels (6.1 and 6.12 series) with headers, qemu, busybox,
-# dkms, sparse. Idempotent: a second run only checks. Needs root (apt-get).
+# toolchain pieces, the three test kernels (6.1, 6.12 and PREEMPT_RT 6.12) with headers, qemu,
+# busybox, dkms, sparse. Idempotent: a second run only checks. Needs root (apt-get).
 set -euo pipefail
 
 need_root() {
@@ -12,10 +12,12 @@ need_root() {
 	fi
 }
 
-# Newest 6.12 kernel of Debian 12 (backports/security) that has both an image and headers.
+# Newest 6.12 kernel of Debian 12 (backports/security) of a flavour (amd64 or rt-amd64,
+# PREEMPT_RT) that has both an image and headers.
 pick_612() {
-	apt-cache search --names-only '^linux-headers-6\.12\.[0-9]+\+deb12-amd64$' |
-		sed -n 's/^linux-headers-\(6\.12\.[0-9]*+deb12-amd64\) .*/\1/p' | sort -V -r |
+	local flavour=${1:-amd64}
+	apt-cache search --names-only "^linux-headers-6\\.12\\.[0-9]+\\+deb12-$flavour\$" |
+		sed -n "s/^linux-headers-\\(6\\.12\\.[0-9]*+deb12-$flavour\\) .*/\\1/p" | sort -V -r |
 		while read -r v; do
 			if apt-cache show "linux-image-$v-unsigned" >/dev/null 2>&1; then
 				echo "$v"
@@ -35,20 +37,32 @@ missing=""
 for p in $base_pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing="$missing $p"
 done
-have_612=$(ls -d /lib/modules/6.12.*/build 2>/dev/null | head -n1 || true)
-if [ -z "$missing" ] && [ -n "$have_612" ] && ls /boot/vmlinuz-6.12.* >/dev/null 2>&1; then
+# installed means image and build tree of the same release (the generic and the -rt flavour)
+have_flavour() {
+	local k r
+	for k in /boot/vmlinuz-6.12.*; do
+		r=${k#/boot/vmlinuz-}
+		# 6.12.N+deb12-amd64 or 6.12.N+deb12-rt-amd64, exactly
+		[[ "$r" =~ ^6\.12\.[0-9]+\+deb12-$1$ ]] || continue
+		[ -d "/lib/modules/$r/build" ] && return 0
+	done
+	return 1
+}
+if [ -z "$missing" ] && have_flavour amd64 && have_flavour rt-amd64; then
 	exit 0
 fi
 
 need_root "$@"
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
-v612=$(pick_612)
-if [ -z "$v612" ]; then
-	echo "setup: no linux-image/linux-headers 6.12 pair found in apt" >&2
+v612=$(pick_612 amd64)
+v612rt=$(pick_612 rt-amd64)
+if [ -z "$v612" ] || [ -z "$v612rt" ]; then
+	echo "setup: no linux-image/linux-headers 6.12 pair found in apt (generic: '$v612', rt: '$v612rt')" >&2
 	exit 1
 fi
 # shellcheck disable=SC2086
 apt-get install -y -qq --no-install-recommends $base_pkgs \
-	"linux-image-$v612-unsigned" "linux-headers-$v612" >/dev/null
+	"linux-image-$v612-unsigned" "linux-headers-$v612" \
+	"linux-image-$v612rt-unsigned" "linux-headers-$v612rt" >/dev/null
 echo "setup: installed kernels: $(ls /boot/vmlinuz-* | sed 's|/boot/vmlinuz-||' | tr '\n' ' ')"
