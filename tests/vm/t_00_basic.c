@@ -35,17 +35,6 @@ static bool overlap(uint64_t a, uint64_t alen, uint64_t b, uint64_t blen)
 	return a < b + blen && b < a + alen;
 }
 
-static bool all_zero(const void *p, size_t len)
-{
-	const unsigned char *c = p;
-	size_t i;
-
-	for (i = 0; i < len; i++)
-		if (c[i])
-			return false;
-	return true;
-}
-
 static void check_node(void)
 {
 	struct stat sb;
@@ -131,9 +120,9 @@ static void check_info(const struct monster_info *in, const struct monster_confi
 		 "map_size %" PRIu64 ", end of the last region %" PRIu64, (uint64_t)in->map_size,
 		 max_end);
 
-	vt_check(in->__pad == 0 && all_zero(in->__reserved, sizeof(in->__reserved)),
+	vt_check(in->__pad == 0 && vt_all_zero(in->__reserved, sizeof(in->__reserved)),
 		 "basic-info-reserved-zero", "__pad %u, __reserved %s", in->__pad,
-		 all_zero(in->__reserved, sizeof(in->__reserved)) ? "zero" : "NOT zero");
+		 vt_all_zero(in->__reserved, sizeof(in->__reserved)) ? "zero" : "NOT zero");
 
 	{
 		char path[64];
@@ -179,7 +168,7 @@ static void check_config(int fd, const struct monster_config *c, const struct mo
 	vt_check(c->rate_hz >= MONSTER_RATE_MIN && c->rate_hz <= MONSTER_RATE_MAX &&
 		 c->scope <= MONSTER_SCOPE_THREAD && c->ring_slots == in->ring_slots &&
 		 c->numa_node >= -1 && c->flags == 0 && c->__pad == 0 &&
-		 all_zero(c->__reserved, sizeof(c->__reserved)), "basic-config-sane",
+		 vt_all_zero(c->__reserved, sizeof(c->__reserved)), "basic-config-sane",
 		 "rate_hz %u, scope %u, ring_slots %u (info %u), numa_node %d, flags %u, pad %u",
 		 c->rate_hz, c->scope, c->ring_slots, in->ring_slots, c->numa_node, c->flags,
 		 c->__pad);
@@ -240,7 +229,7 @@ static void check_headers(const struct vt_dev *d, int fd)
 	vt_check(sh->magic == MONSTER_MAGIC && sh->abi_version == MONSTER_ABI_VERSION &&
 		 sh->nr_rings == MONSTER_NR_RINGS && sh->record_size == in->record_size &&
 		 sh->ring_slots == in->ring_slots && sh->__pad == 0 &&
-		 all_zero(sh->__reserved, sizeof(sh->__reserved)), "basic-shared-header",
+		 vt_all_zero(sh->__reserved, sizeof(sh->__reserved)), "basic-shared-header",
 		 "magic %#x (want %#x) abi %u nr_rings %u record_size %u ring_slots %u (info %u)",
 		 sh->magic, MONSTER_MAGIC, sh->abi_version, sh->nr_rings, sh->record_size,
 		 sh->ring_slots, in->ring_slots);
@@ -253,7 +242,7 @@ static void check_headers(const struct vt_dev *d, int fd)
 		if (h->prime != primes[i] || h->index != i || h->slots != in->ring_slots ||
 		    h->record_size != in->record_size ||
 		    h->data_offset != in->data_offset + i * in->ring_bytes ||
-		    !all_zero(h->__reserved, sizeof(h->__reserved))) {
+		    !vt_all_zero(h->__reserved, sizeof(h->__reserved))) {
 			if (!bad_layout++)
 				snprintf(first, sizeof(first),
 					 "ring %u: prime %u index %u slots %u record_size %u data_offset %#" PRIx64

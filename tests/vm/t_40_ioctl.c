@@ -465,17 +465,6 @@ static uint64_t sum_produced(const struct monster_stats *st)
 	return n;
 }
 
-static bool all_zero(const void *p, size_t len)
-{
-	const unsigned char *c = p;
-	size_t i;
-
-	for (i = 0; i < len; i++)
-		if (c[i])
-			return false;
-	return true;
-}
-
 static void check_stats(void)
 {
 	static pid_t pids[8192];
@@ -536,7 +525,7 @@ static void check_stats(void)
 	} else {
 		vt_fail("ioctl-stats-header-sweeps", "mmap of the headers: %s", strerror(errno));
 	}
-	if (c2.__pad || !all_zero(c2.__reserved, sizeof(c2.__reserved)))
+	if (c2.__pad || !vt_all_zero(c2.__reserved, sizeof(c2.__reserved)))
 		bad_res++;
 	for (r = 0; r < MONSTER_NR_RINGS; r++)
 		if (c2.ring[r].__reserved)
