@@ -186,7 +186,7 @@ int monster_sampler_start(struct monster_dev *md)
 	md->thread = t;
 	/* debug level: anyone allowed to open the device could flood the log */
 	pr_debug("sampler started: %u Hz, scope %s\n", md->rate_hz,
-		md->scope == MONSTER_SCOPE_THREAD ? "thread" : "process");
+		 md->scope == MONSTER_SCOPE_THREAD ? "thread" : "process");
 	return 0;
 }
 

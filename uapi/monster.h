@@ -56,7 +56,7 @@
 
 /* sample flags */
 #define MONSTER_SF_KTHREAD	(1U << 0)	/* kernel thread: no user registers, no mm */
-#define MONSTER_SF_NO_REGS	(1U << 1)	/* registers unavailable (exiting, not in user mode) */
+#define MONSTER_SF_NO_REGS	(1U << 1)	/* no registers: exiting, or not in user mode */
 #define MONSTER_SF_THREAD	(1U << 2)	/* one thread (scope THREAD), else whole process */
 #define MONSTER_SF_EXITING	(1U << 3)	/* task was exiting when sampled */
 
