@@ -77,24 +77,10 @@ static uint64_t touch(const void *p, size_t bytes)
 	return a ^ b ^ c ^ d;
 }
 
-/* Release everything ready on every ring without reading it; returns records released. */
-static uint64_t release_all(struct lmonster *h)
-{
-	uint64_t total = 0;
-	unsigned int ring, n;
-
-	for (ring = 0; ring < MONSTER_NR_RINGS; ring++) {
-		const struct monster_sample *recs;
-
-		while (lmonster_ring_peek(h, ring, &recs, &n) == 0 && n) {
-			lmonster_ring_release(h, ring, n);
-			total += n;
-		}
-	}
-	return total;
-}
-
-/* Drain every ring, reading every byte of every record in place. */
+/*
+ * Drain every ring; with @sum, reading every byte of every record in place
+ * into it, without, releasing unread. Returns the records released.
+ */
 static uint64_t drain_touch(struct lmonster *h, uint64_t *sum)
 {
 	uint64_t total = 0;
@@ -104,12 +90,19 @@ static uint64_t drain_touch(struct lmonster *h, uint64_t *sum)
 		const struct monster_sample *recs;
 
 		while (lmonster_ring_peek(h, ring, &recs, &n) == 0 && n) {
-			*sum += touch(recs, (size_t)n * sizeof(*recs));
+			if (sum)
+				*sum += touch(recs, (size_t)n * sizeof(*recs));
 			lmonster_ring_release(h, ring, n);
 			total += n;
 		}
 	}
 	return total;
+}
+
+/* Release everything ready on every ring without reading it. */
+static uint64_t release_all(struct lmonster *h)
+{
+	return drain_touch(h, NULL);
 }
 
 static int any_ready(struct lmonster *h)

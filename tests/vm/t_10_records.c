@@ -756,6 +756,26 @@ static void check_mt_threads(struct coll *c, pid_t mt)
 
 /* ---- main ------------------------------------------------------------------------------------ */
 
+/*
+ * Begin collecting a scope: drained rings, seq expectations from the
+ * stats in *s0, then START (bail with @start_name if it fails).
+ */
+static void coll_start(struct coll *c, struct vt_dev *d, int scope, struct monster_stats *s0,
+		       const char *start_name)
+{
+	int err;
+
+	coll_init(c, d, scope);
+	vt_drain(d);
+	vt_get_stats_or_bail(d->fd, s0, "rec-stats");
+	for (unsigned int r = 0; r < MONSTER_NR_RINGS; r++)
+		vt_seq_expect(&c->seq, r, s0->ring[r].produced);
+	c->t_start = vt_now_ns();
+	err = vt_start(d->fd);
+	if (err)
+		vt_bail(start_name, "START: %s", strerror(err));
+}
+
 static void run_window(struct vt_dev *d, struct coll *c, uint64_t min_ns, uint64_t max_ns,
 		       bool need_all_rings)
 {
@@ -814,15 +834,7 @@ int main(void)
 	nbefore = snapshot(before, 8192);
 
 	/* ---- scope PROCESS ---- */
-	coll_init(&c, &d, MONSTER_SCOPE_PROCESS);
-	vt_drain(&d);
-	vt_get_stats_or_bail(d.fd, &s0, "rec-stats");
-	for (unsigned int r = 0; r < MONSTER_NR_RINGS; r++)
-		vt_seq_expect(&c.seq, r, s0.ring[r].produced);
-	c.t_start = vt_now_ns();
-	err = vt_start(d.fd);
-	if (err)
-		vt_bail("rec-start", "START: %s", strerror(err));
+	coll_start(&c, &d, MONSTER_SCOPE_PROCESS, &s0, "rec-start");
 	run_window(&d, &c, 2000000000ULL, 10000000000ULL, true);
 
 	/* the probe before and after growing by GROW_MIB */
@@ -901,15 +913,7 @@ int main(void)
 	err = vt_set_rate_scope(d.fd, 100, MONSTER_SCOPE_THREAD);
 	if (err)
 		vt_bail("rec-thread-config", "SET_CONFIG scope THREAD: %s", strerror(err));
-	coll_init(&c, &d, MONSTER_SCOPE_THREAD);
-	vt_drain(&d);
-	vt_get_stats_or_bail(d.fd, &s0, "rec-stats");
-	for (unsigned int r = 0; r < MONSTER_NR_RINGS; r++)
-		vt_seq_expect(&c.seq, r, s0.ring[r].produced);
-	c.t_start = vt_now_ns();
-	err = vt_start(d.fd);
-	if (err)
-		vt_bail("rec-thread-start", "START: %s", strerror(err));
+	coll_start(&c, &d, MONSTER_SCOPE_THREAD, &s0, "rec-thread-start");
 	run_window(&d, &c, 1000000000ULL, 1000000000ULL, false);
 	vt_wait_sweeps(d.fd, 10, 5000, &d, coll_rec, &c);
 	vt_stop(d.fd);
