@@ -67,6 +67,7 @@ struct monster_sweep_stats {
 	u64 total_sweep_ns;
 	u64 last_sweep_tasks;
 	u64 bad_tails[MONSTER_NR_RINGS];
+	u64 hist[MONSTER_HIST_BUCKETS];	/* sweeps per monster_hist_bucket() */
 };
 
 struct monster_dev {
@@ -105,6 +106,7 @@ int monster_sampler_start(struct monster_dev *md);
 void monster_sampler_stop(struct monster_dev *md);
 void monster_stats_get(struct monster_dev *md, struct monster_stats *st);
 void monster_stats_reset(struct monster_dev *md);
+void monster_sweep_hist_get(struct monster_dev *md, struct monster_sweep_hist *h);
 
 /* monster_debugfs.c */
 void monster_debugfs_init(struct monster_dev *md);

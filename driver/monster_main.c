@@ -5,7 +5,6 @@
 #define pr_fmt(fmt) "monster: " fmt
 
 #include <linux/fs.h>
-#include <linux/log2.h>
 #include <linux/miscdevice.h>
 #include <linux/module.h>
 #include <linux/nodemask.h>
@@ -42,17 +41,6 @@ module_param(autostart, bool, 0444);
 MODULE_PARM_DESC(autostart, "start sampling at load (default N)");
 
 static struct monster_dev monster;
-
-static bool monster_rate_ok(u32 rate)
-{
-	return rate >= MONSTER_RATE_MIN && rate <= MONSTER_RATE_MAX;
-}
-
-static bool monster_slots_ok(u32 slots)
-{
-	return is_power_of_2(slots) && slots >= MONSTER_SLOTS_MIN &&
-	       slots <= MONSTER_SLOTS_MAX;
-}
 
 static bool monster_node_ok(int node)
 {
@@ -159,8 +147,8 @@ static long monster_ioc_set_config(struct monster_dev *md, void __user *arg)
 		return -EFAULT;
 	if (c.flags || c.__pad || memchr_inv(c.__reserved, 0, sizeof(c.__reserved)))
 		return -EINVAL;
-	if (!monster_rate_ok(c.rate_hz) || c.scope > MONSTER_SCOPE_THREAD ||
-	    !monster_slots_ok(c.ring_slots) || !monster_node_ok(c.numa_node))
+	if (!monster_rate_valid(c.rate_hz) || !monster_scope_valid(c.scope) ||
+	    !monster_slots_valid(c.ring_slots) || !monster_node_ok(c.numa_node))
 		return -EINVAL;
 
 	mutex_lock(&md->lock);
@@ -192,6 +180,21 @@ static long monster_ioc_stats(struct monster_dev *md, void __user *arg)
 	return ret;
 }
 
+static long monster_ioc_sweep_hist(struct monster_dev *md, void __user *arg)
+{
+	struct monster_sweep_hist *h;
+	long ret = 0;
+
+	h = kmalloc(sizeof(*h), GFP_KERNEL);
+	if (!h)
+		return -ENOMEM;
+	monster_sweep_hist_get(md, h);
+	if (copy_to_user(arg, h, sizeof(*h)))
+		ret = -EFAULT;
+	kfree(h);
+	return ret;
+}
+
 static long monster_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
 	struct monster_dev *md = file->private_data;
@@ -205,6 +208,8 @@ static long monster_ioctl(struct file *file, unsigned int cmd, unsigned long arg
 		return monster_ioc_get_config(md, uarg);
 	case MONSTER_IOC_GET_STATS:
 		return monster_ioc_stats(md, uarg);
+	case MONSTER_IOC_GET_SWEEP_HIST:
+		return monster_ioc_sweep_hist(md, uarg);
 	case MONSTER_IOC_START:
 	case MONSTER_IOC_STOP:
 	case MONSTER_IOC_SET_CONFIG:
@@ -258,7 +263,7 @@ static int __init monster_init(void)
 	int ret;
 
 	pr_info("Monster Process Sampler initializing...\n");
-	if (!monster_rate_ok(rate_hz) || !monster_slots_ok(ring_slots) ||
+	if (!monster_rate_valid(rate_hz) || !monster_slots_valid(ring_slots) ||
 	    !monster_node_ok(param_numa_node)) {
 		pr_err("bad parameter: rate_hz=%u (1..%u), ring_slots=%u (power of two, %u..%u), numa_node=%d\n",
 		       rate_hz, MONSTER_RATE_MAX, ring_slots, MONSTER_SLOTS_MIN,
@@ -326,4 +331,4 @@ module_exit(monster_exit);
 MODULE_LICENSE("GPL");
 MODULE_DESCRIPTION("Whole-system process sampler streaming to 15 mmap'd Monster rings");
 MODULE_AUTHOR("monster developers");
-MODULE_VERSION("0.1.0");
+MODULE_VERSION("0.2.0");

@@ -49,7 +49,8 @@ static void monster_buf_init_rings(struct monster_buf *buf)
 	unsigned int i;
 
 	sh->magic = MONSTER_MAGIC;
-	sh->abi_version = MONSTER_ABI_VERSION;
+	sh->abi_major = MONSTER_ABI_MAJOR;
+	sh->abi_minor = MONSTER_ABI_MINOR;
 	sh->nr_rings = MONSTER_NR_RINGS;
 	sh->record_size = sizeof(struct monster_sample);
 	sh->ring_slots = buf->slots;
@@ -144,7 +145,9 @@ void monster_buf_info(const struct monster_buf *buf, struct monster_info *info)
 	unsigned int i;
 
 	memset(info, 0, sizeof(*info));
-	info->abi_version = MONSTER_ABI_VERSION;
+	info->abi_major = MONSTER_ABI_MAJOR;
+	info->abi_minor = MONSTER_ABI_MINOR;
+	info->features = MONSTER_FEATURES;
 	info->nr_rings = MONSTER_NR_RINGS;
 	info->record_size = sizeof(struct monster_sample);
 	info->ring_slots = buf->slots;
@@ -240,7 +243,7 @@ static bool monster_ring_observe_tail(struct monster_ring *r, u64 head, u64 *bad
 	u64 t = smp_load_acquire(&r->utail->tail);
 	u64 cur = READ_ONCE(r->tail);
 
-	while (t > cur && t <= head) {
+	while (t != cur && monster_tail_valid(t, cur, head)) {
 		u64 old = cmpxchg(&r->tail, cur, t);
 
 		if (old == cur)

@@ -116,6 +116,7 @@ static u64 monster_account(struct monster_dev *md, struct monster_sweep *sw,
 	st->total_sweep_ns += duration;
 	if (duration > st->max_sweep_ns)
 		st->max_sweep_ns = duration;
+	st->hist[monster_hist_bucket(duration)]++;
 	for (i = 0; i < MONSTER_NR_RINGS; i++) {
 		st->bad_tails[i] += sw->buf->ring[i].bad_tails;
 		sw->buf->ring[i].bad_tails = 0;
@@ -238,6 +239,17 @@ void monster_stats_get(struct monster_dev *md, struct monster_stats *st)
 		rs->slots = buf->slots;
 	}
 	mutex_unlock(&md->lock);
+}
+
+/* The histogram and its totals from one critical section: they always agree. */
+void monster_sweep_hist_get(struct monster_dev *md, struct monster_sweep_hist *h)
+{
+	memset(h, 0, sizeof(*h));
+	spin_lock(&md->stats_lock);
+	h->sweeps = md->stats.sweeps;
+	h->total_ns = md->stats.total_sweep_ns;
+	memcpy(h->count, md->stats.hist, sizeof(h->count));
+	spin_unlock(&md->stats_lock);
 }
 
 void monster_stats_reset(struct monster_dev *md)

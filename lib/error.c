@@ -87,12 +87,12 @@ LMONSTER_API const char *lmonster_strerror(int err)
 			snprintf(lm_msg, sizeof(lm_msg),
 				 "ABI mismatch: the device speaks monster ABI %u, this library "
 				 "speaks ABI %u: install a module and liblmonster from the same release",
-				 lm_seen_abi, MONSTER_ABI_VERSION);
+				 lm_seen_abi, MONSTER_ABI_MAJOR);
 		else
 			snprintf(lm_msg, sizeof(lm_msg),
 				 "ABI mismatch: the device speaks another monster ABI than this "
 				 "library (ABI %u): install a module and liblmonster from the same release",
-				 MONSTER_ABI_VERSION);
+				 MONSTER_ABI_MAJOR);
 		return lm_msg;
 	case ENODEV:
 		return "not a monster device: the path is neither " MONSTER_DEVICE_PATH

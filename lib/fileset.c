@@ -50,7 +50,8 @@ static void lm_file_layout(__u32 slots, __u64 page, struct monster_info *in)
 	unsigned int i;
 
 	memset(in, 0, sizeof(*in));
-	in->abi_version = MONSTER_ABI_VERSION;
+	in->abi_major = MONSTER_ABI_MAJOR;
+	in->abi_minor = MONSTER_ABI_MINOR;
 	in->nr_rings = MONSTER_NR_RINGS;
 	in->record_size = sizeof(struct monster_sample);
 	in->ring_slots = slots;
@@ -138,7 +139,8 @@ static void lm_producer_init(struct lmonster_producer *p, const struct monster_i
 
 	sh = &p->hdrs->shared;
 	sh->magic = MONSTER_MAGIC;
-	sh->abi_version = MONSTER_ABI_VERSION;
+	sh->abi_major = MONSTER_ABI_MAJOR;
+	sh->abi_minor = MONSTER_ABI_MINOR;
 	sh->nr_rings = MONSTER_NR_RINGS;
 	sh->record_size = sizeof(struct monster_sample);
 	sh->ring_slots = in->ring_slots;

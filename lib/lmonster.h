@@ -228,7 +228,7 @@ struct lmonster_file_header {
 	__u32 rate_hz;			/* reported by lmonster_get_config/stats */
 	__u32 scope;
 	__u64 __reserved0[4];
-	struct monster_info info;	/* offset 64; abi_version is the rings' ABI */
+	struct monster_info info;	/* offset 64; abi_major is the rings' ABI */
 	/* the producer's private view, for stats and for new consumers */
 	__u64 accepted_tail[MONSTER_NR_RINGS];	/* last valid tail per ring */
 	__u64 bad_tails[MONSTER_NR_RINGS];

@@ -36,10 +36,10 @@ int lm_check_info(const struct monster_info *in, const char *name)
 	__u64 page = (__u64)sysconf(_SC_PAGESIZE);
 	unsigned int i;
 
-	if (in->abi_version != MONSTER_ABI_VERSION) {
-		lm_note_abi(in->abi_version);
+	if (in->abi_major != MONSTER_ABI_MAJOR) {
+		lm_note_abi(in->abi_major);
 		return lm_err(-EPROTO, "%s: speaks monster ABI %u, liblmonster %s speaks ABI %u",
-			      name, in->abi_version, lmonster_version(), MONSTER_ABI_VERSION);
+			      name, in->abi_major, lmonster_version(), MONSTER_ABI_MAJOR);
 	}
 	if (in->nr_rings != MONSTER_NR_RINGS || in->record_size != sizeof(struct monster_sample))
 		return lm_err(-EBADMSG, "%s: %u rings of %u-byte records, expected %u of %zu",
@@ -79,11 +79,11 @@ static int lm_check_headers(const struct lmonster *h, const char *name)
 	const struct monster_info *in = &h->info;
 	unsigned int i;
 
-	if (sh->magic != MONSTER_MAGIC || sh->abi_version != in->abi_version ||
+	if (sh->magic != MONSTER_MAGIC || sh->abi_major != in->abi_major ||
 	    sh->nr_rings != in->nr_rings || sh->record_size != in->record_size ||
 	    sh->ring_slots != in->ring_slots)
 		return lm_err(-EBADMSG, "%s: shared header (magic %#x, ABI %u, %u x %u slots) "
-			      "does not match the layout", name, sh->magic, sh->abi_version,
+			      "does not match the layout", name, sh->magic, sh->abi_major,
 			      sh->nr_rings, sh->ring_slots);
 	for (i = 0; i < MONSTER_NR_RINGS; i++) {
 		const struct monster_ring_header *rh = &h->hdrs->ring[i];

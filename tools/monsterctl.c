@@ -188,7 +188,7 @@ static int cmd_info(int argc, char **argv)
 	fmt_node(node, sizeof(node), in.numa_node);
 	printf("device       %s\n", dev_name());
 	printf("kind         %s\n", is_file_set(h) ? "file-backed ring set" : "monster device");
-	printf("abi          %u (liblmonster %s)\n", in.abi_version, lmonster_version());
+	printf("abi          %u (liblmonster %s)\n", in.abi_major, lmonster_version());
 	printf("rings        %u x %u slots x %u bytes (%.1f KiB per ring)\n", in.nr_rings,
 	       in.ring_slots, in.record_size, (double)in.ring_bytes / 1024);
 	printf("map size     %llu bytes (%.1f MiB)\n", (unsigned long long)in.map_size,
@@ -898,7 +898,7 @@ int main(int argc, char **argv)
 			return 0;
 		case 'V':
 			printf("monsterctl %s (liblmonster %s, monster ABI %u)\n", MONSTERCTL_VERSION,
-			       lmonster_version(), MONSTER_ABI_VERSION);
+			       lmonster_version(), MONSTER_ABI_MAJOR);
 			return 0;
 		default:
 			if (optopt == 'd')

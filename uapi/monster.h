@@ -26,7 +26,7 @@
  *             __atomic_store_n(&tails[i].tail, new_tail, __ATOMIC_RELEASE);
  *   producer: writes the record, then publishes head with release order.
  * The kernel never trusts a tail: one that moves backwards or past head is
- * ignored (the last valid tail stays in force) and counted in bad_tails,
+ * ignored (monster_tail_valid; the last valid tail stays in force) and counted in bad_tails,
  * once per value written. The sampler, GET_STATS and poll() all observe the
  * tail, so a released range is honoured from the next of them on.
  * A full ring drops the new record (counted in dropped); it never overwrites
@@ -40,7 +40,22 @@
 #include <linux/ioctl.h>
 #include <linux/types.h>
 
-#define MONSTER_ABI_VERSION	1
+/*
+ * ABI version, reported by MONSTER_IOC_GET_INFO and the shared header. A
+ * new major changes what exists (layout, meaning) and old consumers must
+ * refuse it. A new minor only adds: a reserved field given a meaning, a
+ * new ioctl, a new value of a field; each addition has a feature bit that
+ * a driver sets when it provides it, and a consumer calls it only when
+ * the bit is set. A consumer accepts any driver of its major: the minor it
+ * reads tells what the driver knows, the bits what it offers now.
+ */
+#define MONSTER_ABI_MAJOR	1
+#define MONSTER_ABI_MINOR	1
+
+/* Feature bits (monster_info.features), each with the minor that added it. */
+#define MONSTER_FEAT_SWEEP_HIST	(1ULL << 0)	/* 1.1: MONSTER_IOC_GET_SWEEP_HIST */
+#define MONSTER_FEATURES	MONSTER_FEAT_SWEEP_HIST	/* what this header defines */
+
 #define MONSTER_MAGIC		0x4d4f4e53	/* "MONS" in the shared header */
 #define MONSTER_DEVICE_PATH	"/dev/monster"
 
@@ -124,11 +139,11 @@ struct monster_ring_header {
 
 struct monster_shared_header {
 	__u32 magic;		/* MONSTER_MAGIC */
-	__u32 abi_version;	/* MONSTER_ABI_VERSION */
+	__u32 abi_major;	/* MONSTER_ABI_MAJOR */
 	__u32 nr_rings;
 	__u32 record_size;
 	__u32 ring_slots;
-	__u32 __pad;
+	__u32 abi_minor;	/* 0 from a 1.0 driver */
 	__u64 sweeps;		/* sweeps completed */
 	__u64 sweep_end_ns;	/* CLOCK_MONOTONIC when the last sweep ended */
 	__u64 __reserved[3];
@@ -142,7 +157,7 @@ struct monster_headers {
 
 /* MONSTER_IOC_GET_INFO: the layout of the mapping. */
 struct monster_info {
-	__u32 abi_version;
+	__u32 abi_major;	/* MONSTER_ABI_MAJOR */
 	__u32 nr_rings;
 	__u32 record_size;
 	__u32 ring_slots;
@@ -157,8 +172,9 @@ struct monster_info {
 	__u64 data_size;
 	__u64 ring_bytes;	/* ring_slots * record_size */
 	__u32 primes[MONSTER_NR_RINGS];
-	__u32 __pad;
-	__u64 __reserved[5];
+	__u32 abi_minor;	/* 0 from a 1.0 driver (a zero field there) */
+	__u64 features;		/* MONSTER_FEAT_* the driver provides */
+	__u64 __reserved[4];
 };
 
 #define MONSTER_SCOPE_PROCESS	0	/* one record per thread group */
@@ -216,8 +232,26 @@ struct monster_stats {
 #define MONSTER_IOC_GET_CONFIG	_IOR(MONSTER_IOC_MAGIC, 0x03, struct monster_config)
 #define MONSTER_IOC_SET_CONFIG	_IOW(MONSTER_IOC_MAGIC, 0x04, struct monster_config)
 #define MONSTER_IOC_GET_STATS	_IOR(MONSTER_IOC_MAGIC, 0x05, struct monster_stats)
-/* Zero the sweep statistics and bad_tails; ring indices are never reset. */
+/* Zero the sweep statistics (histogram included) and bad_tails; ring indices are never reset. */
 #define MONSTER_IOC_RESET	_IO(MONSTER_IOC_MAGIC, 0x06)
+
+/*
+ * MONSTER_IOC_GET_SWEEP_HIST (MONSTER_FEAT_SWEEP_HIST): how long sweeps
+ * took, as counts per power of two of nanoseconds: count[b] holds the
+ * sweeps whose duration d has monster_hist_bucket(d) == b, i.e. d == 0 for
+ * b == 0 and 2^(b-1) <= d < 2^b otherwise. One consistent snapshot:
+ * sweeps is the sum of count[] and total_ns the sum of the durations.
+ */
+#define MONSTER_HIST_BUCKETS	64
+
+struct monster_sweep_hist {
+	__u64 sweeps;
+	__u64 total_ns;
+	__u64 count[MONSTER_HIST_BUCKETS];
+	__u64 __reserved[2];
+};
+
+#define MONSTER_IOC_GET_SWEEP_HIST _IOR(MONSTER_IOC_MAGIC, 0x07, struct monster_sweep_hist)
 
 /*
  * The Monster primes and the seed's sharding, as plain inline functions so
@@ -285,6 +319,48 @@ static inline MONSTER_HD __u64 monster_sample_combined(const struct monster_samp
 	return monster_combined(s->rip, s->rsp, s->rax, s->mem_bytes, s->cpu_time_ns);
 }
 
+/*
+ * The rules both sides of the ABI apply, written once. Every value that
+ * crosses it (a config, a tail, a layout) is checked with these.
+ */
+static inline MONSTER_HD int monster_rate_valid(__u32 rate_hz)
+{
+	return rate_hz >= MONSTER_RATE_MIN && rate_hz <= MONSTER_RATE_MAX;
+}
+
+static inline MONSTER_HD int monster_scope_valid(__u32 scope)
+{
+	return scope == MONSTER_SCOPE_PROCESS || scope == MONSTER_SCOPE_THREAD;
+}
+
+/* A power of two in MONSTER_SLOTS_MIN..MAX: slot n is n & (slots - 1). */
+static inline MONSTER_HD int monster_slots_valid(__u32 slots)
+{
+	return slots >= MONSTER_SLOTS_MIN && slots <= MONSTER_SLOTS_MAX &&
+	       (slots & (slots - 1)) == 0;
+}
+
+/*
+ * A consumer's tail is honoured only as a move forward that stays within
+ * what was published: not behind the tail in force, not past head.
+ */
+static inline MONSTER_HD int monster_tail_valid(__u64 tail, __u64 in_force, __u64 head)
+{
+	return tail >= in_force && tail <= head;
+}
+
+/* The tail the producer honours after the consumer wrote @tail. */
+static inline MONSTER_HD __u64 monster_tail_in_force(__u64 tail, __u64 in_force, __u64 head)
+{
+	return monster_tail_valid(tail, in_force, head) ? tail : in_force;
+}
+
+/* The histogram bucket of a sweep that took @ns (struct monster_sweep_hist). */
+static inline unsigned int monster_hist_bucket(__u64 ns)
+{
+	return ns ? 64 - (unsigned int)__builtin_clzll(ns) : 0;
+}
+
 /* ABI layout checks, in every language that includes this header. */
 #if defined(__cplusplus)
 #define MONSTER_STATIC_ASSERT(e, m) static_assert(e, m)
@@ -315,6 +391,11 @@ MONSTER_STATIC_ASSERT(sizeof(struct monster_shared_header) == 64, "shared header
 MONSTER_STATIC_ASSERT(sizeof(struct monster_headers) == 64 * (MONSTER_NR_RINGS + 1),
 		      "headers region");
 MONSTER_STATIC_ASSERT(sizeof(struct monster_info) == 192, "info size");
+MONSTER_OFFSET_IS(struct monster_info, abi_minor, 148);
+MONSTER_OFFSET_IS(struct monster_info, features, 152);
+MONSTER_OFFSET_IS(struct monster_shared_header, abi_minor, 20);
+MONSTER_STATIC_ASSERT(sizeof(struct monster_sweep_hist) == 16 + 8 * MONSTER_HIST_BUCKETS + 16,
+		      "sweep hist size");
 MONSTER_STATIC_ASSERT(sizeof(struct monster_config) == 48, "config size");
 MONSTER_STATIC_ASSERT(sizeof(struct monster_ring_stats) == 64, "ring stats size");
 MONSTER_STATIC_ASSERT(sizeof(struct monster_stats) == 104 + 64 * MONSTER_NR_RINGS,

@@ -79,7 +79,7 @@ pkgconfig() {
 		echo "FAIL pkgconfig/install: make install failed: $(tail -n 5 "$log.inst")"
 		return 1
 	fi
-	for f in usr/lib/liblmonster.so.0.1.0 usr/lib/liblmonster.so.0 usr/lib/liblmonster.so \
+	for f in "usr/lib/${LIB_SO##*/}" usr/lib/liblmonster.so.0 usr/lib/liblmonster.so \
 		usr/include/lmonster/lmonster.h usr/include/lmonster/monster.h \
 		usr/lib/liblmonster.a usr/lib/pkgconfig/lmonster.pc usr/bin/monsterctl \
 		usr/share/man/man8/monsterctl.8; do

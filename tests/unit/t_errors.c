@@ -130,14 +130,14 @@ static void test_err_abi_mismatch(void)
 
 	snprintf(path, sizeof(path), "%s", ut_path("abi"));
 	CHECK_RET(make_set(path, 64), 0);
-	CHECK(pwrite_u32(path, INFO_AT(abi_version), MONSTER_ABI_VERSION + 41, &old) == 0, "patch");
+	CHECK(pwrite_u32(path, INFO_AT(abi_major), MONSTER_ABI_MAJOR + 41, &old) == 0, "patch");
 	CHECK_RET(lmonster_open(path, 0, &h), -EPROTO);
 	msg = lmonster_strerror(-EPROTO);
-	snprintf(want, sizeof(want), "ABI %u", MONSTER_ABI_VERSION + 41);
+	snprintf(want, sizeof(want), "ABI %u", MONSTER_ABI_MAJOR + 41);
 	CHECK(strstr(msg, want), "message does not name the file's ABI: %s", msg);
-	snprintf(want, sizeof(want), "ABI %u", MONSTER_ABI_VERSION);
+	snprintf(want, sizeof(want), "ABI %u", MONSTER_ABI_MAJOR);
 	CHECK(strstr(msg, want), "message does not name the library's ABI: %s", msg);
-	CHECK(pwrite_u32(path, INFO_AT(abi_version), old, NULL) == 0, "restore");
+	CHECK(pwrite_u32(path, INFO_AT(abi_major), old, NULL) == 0, "restore");
 	/* a future file format is refused the same way */
 	CHECK(pwrite_u32(path, offsetof(struct lmonster_file_header, version), 99, &old) == 0, "patch");
 	CHECK_RET(lmonster_open(path, 0, &h), -EPROTO);
@@ -146,7 +146,7 @@ static void test_err_abi_mismatch(void)
 	lmonster_close(h);
 	h = NULL;
 	CHECK(ut_count_fds() == fds && ut_count_maps() == maps, "descriptor or mapping leaked");
-	PASSED("ABI %u file: -EPROTO, \"%s\"", MONSTER_ABI_VERSION + 41, msg);
+	PASSED("ABI %u file: -EPROTO, \"%s\"", MONSTER_ABI_MAJOR + 41, msg);
 out:
 	lmonster_close(h);
 	unlink(path);

@@ -52,12 +52,12 @@ int main(void)
 
 	vt_begin("t32_compat");
 	vt_open_or_bail(&d, "compat32-open");
-	vt_check(d.info.abi_version == MONSTER_ABI_VERSION && d.info.nr_rings == MONSTER_NR_RINGS &&
+	vt_check(d.info.abi_major == MONSTER_ABI_MAJOR && d.info.nr_rings == MONSTER_NR_RINGS &&
 		 d.info.record_size == sizeof(struct monster_sample) && d.info.primes[14] == 71 &&
 		 d.info.map_size >= d.info.data_offset + d.info.data_size,
 		 "compat32-get-info",
 		 "32-bit GET_INFO: abi %u, rings %u, record_size %u, prime[14] %u, map_size %llu",
-		 d.info.abi_version, d.info.nr_rings, d.info.record_size, d.info.primes[14],
+		 d.info.abi_major, d.info.nr_rings, d.info.record_size, d.info.primes[14],
 		 (unsigned long long)d.info.map_size);
 	vt_stop(d.fd);
 
@@ -114,6 +114,17 @@ int main(void)
 	vt_check(!st.running && st.sweeps > 0 && st.last_sweep_tasks > 0, "compat32-stats",
 		 "GET_STATS: running %u sweeps %llu last_sweep_tasks %llu", st.running,
 		 (unsigned long long)st.sweeps, (unsigned long long)st.last_sweep_tasks);
+	{
+		struct monster_sweep_hist h;
+
+		e1 = vt_ioctl(d.fd, MONSTER_IOC_GET_SWEEP_HIST, &h);
+		vt_check(!e1 && h.sweeps == st.sweeps && h.total_ns == st.total_sweep_ns &&
+			 h.count[monster_hist_bucket(st.max_sweep_ns)] > 0, "compat32-sweep-hist",
+			 "GET_SWEEP_HIST: %s, sweeps %llu (GET_STATS %llu), total_ns %llu (%llu)",
+			 e1 ? strerror(e1) : "ok", (unsigned long long)h.sweeps,
+			 (unsigned long long)st.sweeps, (unsigned long long)h.total_ns,
+			 (unsigned long long)st.total_sweep_ns);
+	}
 	free(c);
 	vt_close(&d);
 	return vt_end();

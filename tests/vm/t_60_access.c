@@ -85,7 +85,7 @@ static bool device_works(char *why, size_t len)
 	e1 = vt_start(d.fd);
 	n = vt_wait_sweeps(d.fd, 2, 3000, NULL, NULL, NULL);
 	e2 = vt_stop(d.fd);
-	e3 = d.info.abi_version == MONSTER_ABI_VERSION ? 0 : EPROTO;
+	e3 = d.info.abi_major == MONSTER_ABI_MAJOR ? 0 : EPROTO;
 	vt_close(&d);
 	snprintf(why, len, "GET_INFO abi %s, START %s, %" PRIu64 " sweeps, STOP %s",
 		 e3 ? "wrong" : "ok", e1 ? strerror(e1) : "ok", n, e2 ? strerror(e2) : "ok");

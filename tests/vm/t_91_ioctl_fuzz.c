@@ -35,10 +35,10 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#define NKNOWN 7
+#define NKNOWN 8
 static const unsigned long known[NKNOWN] = {
 	MONSTER_IOC_GET_INFO, MONSTER_IOC_START, MONSTER_IOC_STOP, MONSTER_IOC_GET_CONFIG,
-	MONSTER_IOC_SET_CONFIG, MONSTER_IOC_GET_STATS, MONSTER_IOC_RESET,
+	MONSTER_IOC_SET_CONFIG, MONSTER_IOC_GET_STATS, MONSTER_IOC_RESET, MONSTER_IOC_GET_SWEEP_HIST,
 };
 
 static long page;
@@ -349,6 +349,7 @@ static const char *cmd_name(unsigned long cmd)
 	case MONSTER_IOC_SET_CONFIG: return "SET_CONFIG";
 	case MONSTER_IOC_GET_STATS: return "GET_STATS";
 	case MONSTER_IOC_RESET: return "RESET";
+	case MONSTER_IOC_GET_SWEEP_HIST: return "GET_SWEEP_HIST";
 	default: return "unknown";
 	}
 }
@@ -419,7 +420,7 @@ static void check_get(struct fuzzer *f, unsigned long cmd, const void *buf)
 	} else if (cmd == MONSTER_IOC_GET_INFO) {
 		const struct monster_info *in = buf;
 
-		ok = in->ring_slots == m->cfg.ring_slots && in->abi_version == MONSTER_ABI_VERSION &&
+		ok = in->ring_slots == m->cfg.ring_slots && in->abi_major == MONSTER_ABI_MAJOR &&
 		     in->data_size == (uint64_t)MONSTER_NR_RINGS * in->ring_bytes &&
 		     in->ring_bytes == (uint64_t)in->ring_slots * sizeof(struct monster_sample);
 		snprintf(what, sizeof(what), "GET_INFO slots %u (model %u) ring_bytes %" PRIu64,
@@ -432,6 +433,16 @@ static void check_get(struct fuzzer *f, unsigned long cmd, const void *buf)
 		snprintf(what, sizeof(what), "GET_STATS running %u rate %u scope %u slots %u, model %d %u %u %u",
 			 st->running, st->rate_hz, st->scope, st->ring[0].slots, m->running,
 			 m->cfg.rate_hz, m->cfg.scope, m->cfg.ring_slots);
+	} else if (cmd == MONSTER_IOC_GET_SWEEP_HIST) {
+		const struct monster_sweep_hist *h = buf;
+		uint64_t sum = 0;
+		unsigned int b;
+
+		for (b = 0; b < MONSTER_HIST_BUCKETS; b++)
+			sum += h->count[b];
+		ok = sum == h->sweeps && !h->__reserved[0] && !h->__reserved[1];
+		snprintf(what, sizeof(what), "GET_SWEEP_HIST sweeps %" PRIu64 ", buckets sum %" PRIu64,
+			 (uint64_t)h->sweeps, sum);
 	}
 	tally_add(f->gets, 0, ok, "%s", what);
 }
@@ -473,6 +484,7 @@ static void fuzz_one(struct fuzzer *f)
 		case 16: case 17: cmd = MONSTER_IOC_START; break;
 		case 18: cmd = MONSTER_IOC_STOP; break;
 		case 19: case 20: cmd = MONSTER_IOC_RESET; break;
+		case 21: case 22: cmd = MONSTER_IOC_GET_SWEEP_HIST; break;
 		default: cmd = MONSTER_IOC_SET_CONFIG; break;
 		}
 	/*
@@ -506,7 +518,7 @@ static void fuzz_one(struct fuzzer *f)
 	else if (!is_known(cmd))
 		want = ENOTTY;
 	else if (cmd == MONSTER_IOC_GET_INFO || cmd == MONSTER_IOC_GET_CONFIG ||
-		 cmd == MONSTER_IOC_GET_STATS)
+		 cmd == MONSTER_IOC_GET_STATS || cmd == MONSTER_IOC_GET_SWEEP_HIST)
 		want = p.writable ? 0 : EFAULT;
 	else if (!writeable_fd)
 		want = EBADF;
@@ -528,7 +540,8 @@ static void fuzz_one(struct fuzzer *f)
 
 	/* ENOMEM is an acceptable answer where the driver allocates */
 	if (got == ENOMEM && want == 0 &&
-	    (cmd == MONSTER_IOC_GET_STATS || (cmd == MONSTER_IOC_SET_CONFIG && resize)))
+	    (cmd == MONSTER_IOC_GET_STATS || cmd == MONSTER_IOC_GET_SWEEP_HIST ||
+	     (cmd == MONSTER_IOC_SET_CONFIG && resize)))
 		want = ENOMEM;
 	tally_add(f->t, got, got == want,
 		  "%s%s (%#lx) on %s fd, arg %s %p%s: got %s, model says %s (running %d, open %d, mapped %d, cfg %u/%u/%u/%d, payload %u/%u/%u/%d/%#x/%#x)",
