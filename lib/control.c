@@ -77,7 +77,7 @@ LMONSTER_API int lmonster_set_rate(struct lmonster *h, unsigned int rate_hz)
 
 	if (!h)
 		return -EINVAL;
-	if (rate_hz < MONSTER_RATE_MIN || rate_hz > MONSTER_RATE_MAX)
+	if (!monster_rate_valid(rate_hz))
 		return lm_err(-EINVAL, "rate %u Hz is outside %u..%u", rate_hz,
 			      MONSTER_RATE_MIN, MONSTER_RATE_MAX);
 	if (lm_is_file(h))

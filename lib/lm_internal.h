@@ -66,7 +66,6 @@ int lm_file_read_header(int fd, const char *name, struct monster_info *info);
 void lm_file_stats(const struct lmonster *h, struct monster_stats *st);
 
 /* ring.c */
-__u64 lm_tail_in_force(__u64 raw, __u64 accepted, __u64 head);
 int lm_any_ready(struct lmonster *h);
 /* ring.c: claim if needed, acquire head, check it; the ready count in *avail */
 int lm_ring_ready(struct lmonster *h, unsigned int ring, struct lm_ring **rp, __u64 *avail);

@@ -45,8 +45,7 @@ int lm_check_info(const struct monster_info *in, const char *name)
 		return lm_err(-EBADMSG, "%s: %u rings of %u-byte records, expected %u of %zu",
 			      name, in->nr_rings, in->record_size, MONSTER_NR_RINGS,
 			      sizeof(struct monster_sample));
-	if (in->ring_slots < MONSTER_SLOTS_MIN || in->ring_slots > MONSTER_SLOTS_MAX ||
-	    (in->ring_slots & (in->ring_slots - 1)))
+	if (!monster_slots_valid(in->ring_slots))
 		return lm_err(-EBADMSG, "%s: ring_slots %u is not a power of two in %u..%u",
 			      name, in->ring_slots, MONSTER_SLOTS_MIN, MONSTER_SLOTS_MAX);
 	if (in->page_size != page)
