@@ -13,11 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "lm_gpu_internal.h"
 #include "lm_internal.h"
-
-/* weak: a static program that makes no GPU call does not link the GPU part in for this */
-extern __typeof__(lm_gpu_handle_closing) lm_gpu_handle_closing __attribute__((weak));
 
 /* [off, off + size) is a page-aligned, non-empty part of [0, map_size). */
 static int lm_region_ok(__u64 off, __u64 size, __u64 map_size, __u64 page)
@@ -31,7 +27,7 @@ static int lm_overlap(__u64 a, __u64 alen, __u64 b, __u64 blen)
 }
 
 /* The layout must add up before anything is mapped or indexed with it. */
-int lm_check_info(const struct monster_info *in, const char *name)
+static int lm_check_info(const struct monster_info *in, const char *name)
 {
 	__u64 page = (__u64)sysconf(_SC_PAGESIZE);
 	unsigned int i;
@@ -96,20 +92,6 @@ static int lm_check_headers(const struct lmonster *h, const char *name)
 	return 0;
 }
 
-void lm_init_rings(struct lmonster *h)
-{
-	unsigned int i;
-
-	for (i = 0; i < MONSTER_NR_RINGS; i++) {
-		struct lm_ring *r = &h->ring[i];
-
-		r->hdr = &h->hdrs->ring[i];
-		r->tailp = &h->tails[i];
-		r->recs = (const void *)(h->data + i * h->info.ring_bytes);
-		r->mask = h->info.ring_slots - 1;
-	}
-}
-
 static void *lm_mmap(int fd, __u64 off, __u64 len, int prot, const char *name, int *err)
 {
 	void *p = mmap(NULL, (size_t)len, prot, MAP_SHARED, fd, (off_t)off);
@@ -172,19 +154,6 @@ static int lm_map(struct lmonster *h, const char *name)
 		return ret;
 	lm_init_rings(h);
 	return 0;
-}
-
-struct lmonster *lm_handle_alloc(int fd, unsigned int flags)
-{
-	/* aligned: the per-ring state is one cache line each */
-	struct lmonster *h = aligned_alloc(LM_CACHELINE, sizeof(*h));
-
-	if (!h)
-		return NULL;
-	memset(h, 0, sizeof(*h));
-	h->fd = fd;
-	h->flags = flags;
-	return h;
 }
 
 /* Takes ownership of fd: on failure it is closed. */
@@ -285,18 +254,6 @@ LMONSTER_API int lmonster_open_file(const char *path, unsigned int flags, struct
 	return lm_open_path(path, flags, 1, out);
 }
 
-/* A new open file of what fd refers to: claims (OFD locks) are per open file. */
-int lm_reopen(int fd, char *proc, size_t len)
-{
-	int nfd;
-
-	snprintf(proc, len, "/proc/self/fd/%d", fd);
-	nfd = open(proc, O_RDWR | O_CLOEXEC | O_NOCTTY);
-	if (nfd < 0)
-		return lm_err(-errno, "%s: reopen: %s", proc, strerror(errno));
-	return nfd;
-}
-
 LMONSTER_API int lmonster_open_fd(int fd, unsigned int flags, struct lmonster **out)
 {
 	char proc[32];
@@ -314,44 +271,4 @@ LMONSTER_API int lmonster_open_fd(int fd, unsigned int flags, struct lmonster **
 	if (nfd < 0)
 		return nfd;
 	return lm_open_owned(nfd, flags, 0, proc, out);
-}
-
-LMONSTER_API void lmonster_close(struct lmonster *h)
-{
-	int saved = errno;	/* close is void: leave the caller's errno alone */
-
-	if (!h)
-		return;
-	if (lm_gpu_handle_closing)	/* GPU processors unregister the rings before the unmap */
-		lm_gpu_handle_closing(h);
-	if (h->flags & LM_F_BORROWED)
-		goto out;	/* the producer's mapping, not ours */
-	if (h->data_map)
-		munmap(h->data_map, h->data_len);
-	if (h->ro_map)
-		munmap(h->ro_map, h->ro_len);
-	if (h->tails)
-		munmap(h->tails, h->tails_len);
-	if (h->fh)
-		munmap(h->fh, h->fh_len);
-out:
-	if (h->fd >= 0)
-		close(h->fd);	/* drops every claim with the open file */
-	free(h);
-	errno = saved;
-}
-
-LMONSTER_API int lmonster_info(const struct lmonster *h, struct monster_info *info)
-{
-	if (!h || !info)
-		return -EINVAL;
-	*info = h->info;
-	return 0;
-}
-
-LMONSTER_API int lmonster_flags(const struct lmonster *h)
-{
-	if (!h)
-		return -EINVAL;
-	return (int)(h->flags & ~LM_F_BORROWED);
 }

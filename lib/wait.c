@@ -17,10 +17,7 @@
 
 static long long lm_now_ms(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return (long long)(lm_now_ns() / 1000000);
 }
 
 /* Shared (not PRIVATE) futex: producer and consumer may be other processes. */
