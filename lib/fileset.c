@@ -52,6 +52,7 @@ static void lm_file_layout(__u32 slots, __u64 page, struct monster_info *in)
 	memset(in, 0, sizeof(*in));
 	in->abi_major = MONSTER_ABI_MAJOR;
 	in->abi_minor = MONSTER_ABI_MINOR;
+	in->features = 0;	/* no ioctls, no sweep timing: none of the feature calls */
 	in->nr_rings = MONSTER_NR_RINGS;
 	in->record_size = sizeof(struct monster_sample);
 	in->ring_slots = slots;

@@ -26,7 +26,7 @@ LIB_MAP     := $(LIB_SRC_DIR)/liblmonster.map
 LIB_PUBLIC  := $(LIB_SRC_DIR)/lmonster.h $(LIB_SRC_DIR)/lmonster_gpu.h
 # the one source list: the consumer core, batches (CPU path, spans, NUMA) and the GPU
 # processor, which needs CUDA (else gpu_nocuda.c answers for it)
-LIB_SRCS    := $(addprefix $(LIB_SRC_DIR)/,error.c handle.c open.c fileset.c ring.c \
+LIB_SRCS    := $(addprefix $(LIB_SRC_DIR)/,error.c abi.c handle.c open.c fileset.c ring.c \
 		 wait.c control.c span.c cpu_path.c numa.c gpu_numa.c gpu_error.c \
 		 $(if $(HAVE_CUDA),cuda.c gpu.c,gpu_nocuda.c))
 # the library includes gpu/'s per-record code and kernel parameter block
@@ -36,10 +36,11 @@ LIB_OBJS    := $(patsubst $(LIB_SRC_DIR)/%.c,$(LIB_DIR)/obj/%.o,$(LIB_SRCS))
 LIB_OBJS_asan := $(patsubst $(LIB_SRC_DIR)/%.c,$(BUILD)/asan/lib/obj/%.o,$(LIB_SRCS))
 LIB_OBJS_tsan := $(patsubst $(LIB_SRC_DIR)/%.c,$(BUILD)/tsan/lib/obj/%.o,$(LIB_SRCS))
 LIB_CPPFLAGS     = -DLMONSTER_BUILD -DLMONSTER_VERSION='"$(VERSION)"' -I$(TOP)/gpu $(CUDA_CPPFLAGS)
-# -fvisibility=hidden plus LMONSTER_API and the version script: only lmonster_* is exported
+# -fvisibility=hidden plus LMONSTER_API and the version script: only lmonster_* is exported,
+# and every name the script lists must exist
 LIB_CFLAGS   = $(ALL_CFLAGS) -fPIC -fvisibility=hidden $(LIB_CPPFLAGS)
 LIB_LDFLAGS  = -shared -Wl,-soname,$(LIB_SONAME) -Wl,--version-script,$(LIB_MAP) \
-	       -Wl,-z,defs -Wl,-z,relro -Wl,-z,now
+	       -Wl,--no-undefined-version -Wl,-z,defs -Wl,-z,relro -Wl,-z,now
 
 USERSPACE_TARGETS += $(LIB_SO) $(LIB_LINKS) $(LIB_A) $(LIB_PC)
 

@@ -85,7 +85,24 @@ void lm_log(int level, const char *fmt, ...);
 /* Log at error level and return err, for "return lm_err(-E..., ...)". */
 __attribute__((format(printf, 2, 3)))
 int lm_err(int err, const char *fmt, ...);
-void lm_note_abi(unsigned int seen);
+/*
+ * lm_err(), and the message is also what lmonster_strerror(err) answers in
+ * this thread until the next note or lm_note_clear().
+ */
+__attribute__((format(printf, 2, 3)))
+int lm_err_note(int err, const char *fmt, ...);
+void lm_note_clear(void);
+
+/* abi.c */
+/* -EPROTO unless the driver's (or file's) ABI is one this library reads. */
+int lm_abi_check(const struct monster_info *info, const char *name);
+/* The features of MONSTER_ABI_MINOR > 0 a call may need, indices into abi.c's table. */
+enum lm_feature {
+	LM_FEAT_SWEEP_HIST,
+	LM_NR_FEATURES
+};
+/* 0 if h's driver provides the feature, else -EOPNOTSUPP naming it and the versions. */
+int lm_feature_require(const struct lmonster *h, enum lm_feature feat);
 
 /* handle.c: a handle's memory, rings, open file and close hooks */
 struct lmonster *lm_handle_alloc(int fd, unsigned int flags);

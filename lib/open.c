@@ -32,11 +32,6 @@ static int lm_check_info(const struct monster_info *in, const char *name)
 	__u64 page = (__u64)sysconf(_SC_PAGESIZE);
 	unsigned int i;
 
-	if (in->abi_major != MONSTER_ABI_MAJOR) {
-		lm_note_abi(in->abi_major);
-		return lm_err(-EPROTO, "%s: speaks monster ABI %u, liblmonster %s speaks ABI %u",
-			      name, in->abi_major, lmonster_version(), MONSTER_ABI_MAJOR);
-	}
 	if (in->nr_rings != MONSTER_NR_RINGS || in->record_size != sizeof(struct monster_sample))
 		return lm_err(-EBADMSG, "%s: %u rings of %u-byte records, expected %u of %zu",
 			      name, in->nr_rings, in->record_size, MONSTER_NR_RINGS,
@@ -75,11 +70,11 @@ static int lm_check_headers(const struct lmonster *h, const char *name)
 	unsigned int i;
 
 	if (sh->magic != MONSTER_MAGIC || sh->abi_major != in->abi_major ||
-	    sh->nr_rings != in->nr_rings || sh->record_size != in->record_size ||
-	    sh->ring_slots != in->ring_slots)
-		return lm_err(-EBADMSG, "%s: shared header (magic %#x, ABI %u, %u x %u slots) "
+	    sh->abi_minor != in->abi_minor || sh->nr_rings != in->nr_rings ||
+	    sh->record_size != in->record_size || sh->ring_slots != in->ring_slots)
+		return lm_err(-EBADMSG, "%s: shared header (magic %#x, ABI %u.%u, %u x %u slots) "
 			      "does not match the layout", name, sh->magic, sh->abi_major,
-			      sh->nr_rings, sh->ring_slots);
+			      sh->abi_minor, sh->nr_rings, sh->ring_slots);
 	for (i = 0; i < MONSTER_NR_RINGS; i++) {
 		const struct monster_ring_header *rh = &h->hdrs->ring[i];
 
@@ -199,6 +194,8 @@ static int lm_open_owned(int fd, unsigned int flags, int want_file, const char *
 		ret = 0;
 	}
 	if (!ret)
+		ret = lm_abi_check(&h->info, name);
+	if (!ret)
 		ret = lm_check_info(&h->info, name);
 	if (!ret)
 		ret = lm_map(h, name);
@@ -219,7 +216,7 @@ static int lm_open_path(const char *path, unsigned int flags, int want_file,
 	if (!out)
 		return -EINVAL;
 	*out = NULL;
-	lm_note_abi(0);
+	lm_note_clear();
 	if (flags & ~LM_OPEN_VALID)
 		return lm_err(-EINVAL, "open: unknown flags %#x", flags & ~LM_OPEN_VALID);
 	if (!path)
@@ -262,7 +259,7 @@ LMONSTER_API int lmonster_open_fd(int fd, unsigned int flags, struct lmonster **
 	if (!out)
 		return -EINVAL;
 	*out = NULL;
-	lm_note_abi(0);
+	lm_note_clear();
 	if (flags & ~LM_OPEN_VALID)
 		return lm_err(-EINVAL, "open: unknown flags %#x", flags & ~LM_OPEN_VALID);
 	if (fd < 0 || fcntl(fd, F_GETFD) < 0)

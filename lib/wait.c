@@ -110,7 +110,9 @@ LMONSTER_API int lmonster_fd(const struct lmonster *h)
 {
 	if (!h)
 		return -EINVAL;
-	if (lm_is_file(h))
+	if (lm_is_file(h)) {
+		lm_note_clear();	/* the generic message says why */
 		return -EOPNOTSUPP;
+	}
 	return h->fd;
 }

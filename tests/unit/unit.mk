@@ -16,7 +16,7 @@
 
 UNIT_SRC_DIR := $(TOP)/tests/unit
 UNIT_DIR     := $(BUILD)/unit
-UNIT_SRCS    := $(addprefix $(UNIT_SRC_DIR)/,unit_main.c t_uapi.c t_ring.c t_errors.c)
+UNIT_SRCS    := $(addprefix $(UNIT_SRC_DIR)/,unit_main.c t_uapi.c t_ring.c t_errors.c t_abi.c)
 UNIT_HDRS    := $(UNIT_SRC_DIR)/unit.h
 UNIT_RUN     := $(UNIT_SRC_DIR)/run-unit.sh
 UNIT_ASAN    := $(BUILD)/asan/unit $(BUILD)/asan/monsterctl
@@ -45,7 +45,8 @@ UNIT_NATIVE_DEPS = $(UNIT_DIR)/unit $(UNIT_DIR)/mkringset $(MONSTERCTL) $(LIB_SO
 
 # environment for tests/unit/run-unit.sh
 UNIT_ENV = BUILD=$(BUILD) TOP=$(TOP) CC="$(CC)" MAKE="$(MAKE)" LIB_SO=$(LIB_SO) \
-	   MONSTERCTL=$(MONSTERCTL) MKRINGSET=$(UNIT_DIR)/mkringset
+	   LIB_MAP=$(LIB_MAP) LIB_PUBLIC="$(LIB_PUBLIC)" MONSTERCTL=$(MONSTERCTL) \
+	   MKRINGSET=$(UNIT_DIR)/mkringset
 
 .PHONY: unit-tests unit-tests-native unit-tests-asan unit-tests-tsan unit-tests-pkgconfig
 unit-tests: $$(UNIT_NATIVE_DEPS) $(UNIT_ASAN) $(UNIT_TSAN)
