@@ -10,17 +10,24 @@ TOOLS_DIR         := $(BUILD)/tools
 MONSTERCTL        := $(TOOLS_DIR)/monsterctl
 MONSTERCTL_STATIC := $(TOOLS_DIR)/monsterctl.static
 MONSTERCTL_DEFS    = -DMONSTERCTL_VERSION='"$(VERSION)"'
+# tools/json.mk: JSON_WRITER_SRCS, JSON_WRITER_HDRS, JSON_WRITER_LIBS
+include $(TOOLS_SRC_DIR)/json.mk
+MONSTERCTL_SRCS   := $(wildcard $(TOOLS_SRC_DIR)/monsterctl/*.c) $(JSON_WRITER_SRCS)
+MONSTERCTL_HDRS   := $(wildcard $(TOOLS_SRC_DIR)/monsterctl/*.h) $(JSON_WRITER_HDRS) \
+		     $(TOOLS_SRC_DIR)/parse_num.h
+MONSTERCTL_CFLAGS  = $(ALL_CFLAGS) -I$(TOOLS_SRC_DIR) $(MONSTERCTL_DEFS)
 
 USERSPACE_TARGETS += $(MONSTERCTL)
 
-$(MONSTERCTL): $(TOOLS_SRC_DIR)/monsterctl.c $(TOOLS_SRC_DIR)/parse_num.h $(LIB_HDRS) $(LIB_SO) $(LIB_LINKS)
+$(MONSTERCTL): $(MONSTERCTL_SRCS) $(MONSTERCTL_HDRS) $(LIB_HDRS) $(LIB_SO) $(LIB_LINKS)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) $(MONSTERCTL_DEFS) -o $@ $< $(LDFLAGS) -L$(LIB_DIR) -llmonster \
-		-Wl,-rpath,'$$ORIGIN/../lib'
+	$(CC) $(MONSTERCTL_CFLAGS) -o $@ $(MONSTERCTL_SRCS) $(LDFLAGS) -L$(LIB_DIR) -llmonster \
+		$(JSON_WRITER_LIBS) -Wl,-rpath,'$$ORIGIN/../lib'
 
-$(MONSTERCTL_STATIC): $(TOOLS_SRC_DIR)/monsterctl.c $(TOOLS_SRC_DIR)/parse_num.h $(LIB_HDRS) $(LIB_A)
+$(MONSTERCTL_STATIC): $(MONSTERCTL_SRCS) $(MONSTERCTL_HDRS) $(LIB_HDRS) $(LIB_A)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) $(MONSTERCTL_DEFS) -static -o $@ $< $(LIB_A) $(LMONSTER_EXTRA_LIBS)
+	$(CC) $(MONSTERCTL_CFLAGS) -static -o $@ $(MONSTERCTL_SRCS) $(LIB_A) \
+		$(LMONSTER_EXTRA_LIBS) $(JSON_WRITER_LIBS)
 
 .PHONY: tools monsterctl-static install-tools uninstall-tools
 tools: $(MONSTERCTL)

@@ -78,7 +78,7 @@ set_b="$tmp/b.ring"   # 500 records sharded over the rings
 
 # --- global options ---
 run --version
-if [ "$rc" = 0 ] && printf '%s' "$out" | grep -Eq '^monsterctl [0-9.]+ \(liblmonster [0-9.]+, monster ABI [0-9]+\)$'; then
+if [ "$rc" = 0 ] && printf '%s' "$out" | grep -Eq '^monsterctl [0-9.]+ \(liblmonster [0-9.]+, monster ABI [0-9]+\.[0-9]+\)$'; then
 	pass version "$out"
 else
 	fail version "rc $rc: $out $err"
@@ -132,6 +132,8 @@ fi
 # --- info / status / stats ---
 run --device "$set_a" info
 if [ "$rc" = 0 ] && printf '%s' "$out" | grep -q '^kind  *file-backed ring set$' &&
+	printf '%s' "$out" | grep -Eq '^abi  *[0-9]+\.[0-9]+ \(liblmonster [0-9.]+\)$' &&
+	printf '%s' "$out" | grep -Eq '^features  *(none|[a-z_ ]+)$' &&
 	printf '%s' "$out" | grep -q '^rings  *15 x 64 slots x 192 bytes' &&
 	printf '%s' "$out" | grep -q '^primes  *2 3 5 7 11 13 17 19 23 29 31 41 47 59 71$'; then
 	pass info "layout of a 64-slot file set"

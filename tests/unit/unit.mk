@@ -37,9 +37,10 @@ $(BUILD)/asan/unit $(BUILD)/tsan/unit: $(BUILD)/%/unit: $(UNIT_SRCS) $(LIB_CORE_
 	@mkdir -p $(@D)
 	$(CC) $(SAN_CFLAGS) $(SAN_$*) -o $@ $(UNIT_SRCS) $(LIB_CORE_SRCS)
 
-$(BUILD)/asan/monsterctl: $(TOP)/tools/monsterctl.c $(TOP)/tools/parse_num.h $(LIB_CORE_SRCS) $(LIB_HDRS)
+$(BUILD)/asan/monsterctl: $(MONSTERCTL_SRCS) $(MONSTERCTL_HDRS) $(LIB_CORE_SRCS) $(LIB_HDRS)
 	@mkdir -p $(@D)
-	$(CC) $(SAN_CFLAGS) $(SAN_asan) -DMONSTERCTL_VERSION='"$(VERSION)"' -o $@ $< $(LIB_CORE_SRCS)
+	$(CC) $(SAN_CFLAGS) $(SAN_asan) -I$(TOP)/tools $(MONSTERCTL_DEFS) -o $@ $(MONSTERCTL_SRCS) \
+		$(LIB_CORE_SRCS) $(JSON_WRITER_LIBS)
 
 # VM test programs that use liblmonster (tests/vm/t_*_lmonster*.c): linked statically with
 # liblmonster.a, since the guest has no libc. An explicit rule, so it wins over tests.mk's
