@@ -5,7 +5,7 @@
 #                             compute_90 PTX) -> gpu/fatbin.S embeds it -> fatbin.o
 #   gpu/cpu_path.c         -> cpu_path.o (the CPU twin of the kernel)
 #   lib/gpu.c, lib/numa.c  -> compiled by lib.mk (its lib/*.c wildcard) with the flags set here
-#   tools/monster-gpu-consumer.c -> $(BUILD)/tools/monster-gpu-consumer
+#   tools/monster-gpu-consumer.c -> $(BUILD)/tools/monster-gpu-consumer (with tools/json.mk's writer)
 #   tests/unit/test_gpu_cpu.c    -> $(BUILD)/gpu/test_gpu_cpu (+ an ASan/UBSan build, and
 #                                   tests/unit/fake_libcuda.c -> a stand-in libcuda.so.1)
 #
@@ -82,23 +82,27 @@ gpu-fatbin: $(if $(GPU_CUDA),$(GPU_FATBIN))
 GPU_CONSUMER        := $(GPU_TOOLS)/monster-gpu-consumer
 GPU_CONSUMER_STATIC := $(GPU_TOOLS)/monster-gpu-consumer.static
 GPU_LIB_A           := $(BUILD)/lib/liblmonster.a
-GPU_CONSUMER_DEFS    = -DMONSTER_VERSION='"$(VERSION)"'
+GPU_CONSUMER_DEFS    = -DMONSTER_VERSION='"$(VERSION)"' -I$(GPU_DIR)
+# it prints JSON through the tools' JSON writer (tools/json.mk)
+include $(TOP)/tools/json.mk
+GPU_CONSUMER_SRCS   := $(TOP)/tools/monster-gpu-consumer.c $(JSON_WRITER_SRCS)
+GPU_CONSUMER_HDRS   := $(TOP)/tools/parse_num.h $(JSON_WRITER_HDRS) $(GPU_HDRS)
 USERSPACE_TARGETS += $(GPU_CONSUMER)
 
-$(GPU_CONSUMER): $(TOP)/tools/monster-gpu-consumer.c $(TOP)/tools/parse_num.h $(GPU_HDRS) $(BUILD)/lib/liblmonster.so
+$(GPU_CONSUMER): $(GPU_CONSUMER_SRCS) $(GPU_CONSUMER_HDRS) $(BUILD)/lib/liblmonster.so
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) $(GPU_CONSUMER_DEFS) -o $@ $< $(LDFLAGS) -L$(BUILD)/lib -llmonster \
-		-Wl,-rpath,'$$ORIGIN/../lib'
+	$(CC) $(ALL_CFLAGS) $(GPU_CONSUMER_DEFS) -o $@ $(GPU_CONSUMER_SRCS) $(LDFLAGS) \
+		-L$(BUILD)/lib -llmonster $(JSON_WRITER_LIBS) -Wl,-rpath,'$$ORIGIN/../lib'
 
 .PHONY: gpu-consumer-static
 gpu-consumer-static: $(GPU_CONSUMER_STATIC)
-$(GPU_CONSUMER_STATIC): $(TOP)/tools/monster-gpu-consumer.c $(TOP)/tools/parse_num.h $(GPU_HDRS) $(GPU_LIB_A)
+$(GPU_CONSUMER_STATIC): $(GPU_CONSUMER_SRCS) $(GPU_CONSUMER_HDRS) $(GPU_LIB_A)
 	@mkdir -p $(@D)
 	@rm -f $@
 	@# glibc warns that dlopen (libcuda) and libnuma's getaddrinfo need its shared
 	@# libraries at run time: expected, the VM has no libcuda and the CPU path runs
-	$(CC) $(ALL_CFLAGS) $(GPU_CONSUMER_DEFS) -static -o $@ $< $(GPU_LIB_A) \
-		$(LMONSTER_EXTRA_LIBS) -pthread 2>&1 | \
+	$(CC) $(ALL_CFLAGS) $(GPU_CONSUMER_DEFS) -static -o $@ $(GPU_CONSUMER_SRCS) $(GPU_LIB_A) \
+		$(LMONSTER_EXTRA_LIBS) $(JSON_WRITER_LIBS) -pthread 2>&1 | \
 		{ grep -v -e "requires at runtime the shared libraries" -e ": in function" || true; }
 	@test -x $@
 
@@ -126,12 +130,13 @@ $(GPU_TEST_ASAN): $(GPU_TEST_SRC) $(GPU_ASAN_SRCS) $(GPU_HDRS) $(if $(GPU_CUDA),
 	$(CC) $(GPU_ASAN_FLAGS) -o $@ $(GPU_TEST_SRC) $(GPU_ASAN_SRCS) \
 		$(if $(GPU_CUDA),$(GPU_BUILD)/obj/fatbin.o) $(LMONSTER_EXTRA_LIBS) -pthread
 
-$(GPU_CONSUMER_ASAN): $(TOP)/tools/monster-gpu-consumer.c $(TOP)/tools/parse_num.h $(GPU_ASAN_SRCS) $(GPU_HDRS) \
+$(GPU_CONSUMER_ASAN): $(GPU_CONSUMER_SRCS) $(GPU_CONSUMER_HDRS) $(GPU_ASAN_SRCS) \
 		      $(if $(GPU_CUDA),$(GPU_BUILD)/obj/fatbin.o)
 	@mkdir -p $(@D)
-	$(CC) $(GPU_ASAN_FLAGS) -DMONSTER_VERSION='"$(VERSION)"' -o $@ \
-		$(TOP)/tools/monster-gpu-consumer.c $(GPU_ASAN_SRCS) \
-		$(if $(GPU_CUDA),$(GPU_BUILD)/obj/fatbin.o) $(LMONSTER_EXTRA_LIBS) -pthread
+	$(CC) $(GPU_ASAN_FLAGS) $(GPU_CONSUMER_DEFS) -o $@ \
+		$(GPU_CONSUMER_SRCS) $(GPU_ASAN_SRCS) \
+		$(if $(GPU_CUDA),$(GPU_BUILD)/obj/fatbin.o) $(LMONSTER_EXTRA_LIBS) \
+		$(JSON_WRITER_LIBS) -pthread
 
 # a stand-in driver: the real entry points' signatures (cuda.h), no GPU; see the file
 $(GPU_FAKE_CUDA): $(GPU_TESTS)/fake_libcuda.c $(GPU_HDRS)
