@@ -116,8 +116,14 @@ if [ ! -e /dev/monster ]; then
 	expect_error module_not_loaded 1 "/dev/monster not found: is the monster module loaded\? \(modprobe monster\)" status
 fi
 if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null 2>&1; then
-	cp "$set_a" "$tmp/private.ring" && chmod 600 "$tmp/private.ring" && chmod 755 "$tmp"
-	out=$(setpriv --reuid=65534 --regid=65534 --clear-groups "$CTL" --device "$tmp/private.ring" status 2>&1 >/dev/null)
+	# uid 65534 runs a copy in $tmp: the checkout (and the liblmonster.so.0 the build's
+	# RUNPATH names) may be under a directory only root can enter, such as /root
+	mkdir -p "$tmp/bin" "$tmp/lib"
+	cp "$CTL" "$tmp/bin/monsterctl"
+	lib=$(ldd "$CTL" | awk '$1 == "liblmonster.so.0" { print $3 }')
+	[ -z "$lib" ] || cp "$lib" "$tmp/lib/liblmonster.so.0"
+	chmod -R a+rX "$tmp" && cp "$set_a" "$tmp/private.ring" && chmod 600 "$tmp/private.ring"
+	out=$(setpriv --reuid=65534 --regid=65534 --clear-groups "$tmp/bin/monsterctl" --device "$tmp/private.ring" status 2>&1 >/dev/null)
 	rc=$?
 	if [ "$rc" = 1 ] && printf '%s' "$out" | grep -q "permission denied: .*udev rule grants a group"; then
 		pass permission_denied "$out"
