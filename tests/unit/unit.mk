@@ -52,7 +52,7 @@ $(LMONSTER_VM_PROGS): $(BUILD)/vm/bin/%: $(TOP)/tests/vm/%.c $(TOP)/tests/vm/vmt
 	@mkdir -p $(@D)
 	@rm -f $@
 	$(CC) $(ALL_CFLAGS) -I$(TOP)/tests/vm -o $@ $< $(TOP)/tests/vm/vmtest.c $(LIB_A) \
-		$(LMONSTER_EXTRA_LIBS) -static -pthread
+		$(LMONSTER_EXTRA_LIBS) $(JSON_WRITER_LIBS) -static -pthread
 
 # What t_85_lmonster runs in the guest when it is there (the guest has no libc, so static):
 #   run-vm.sh --add $(BUILD)/tools/monsterctl.static:/bin/monsterctl \
