@@ -34,7 +34,7 @@ $(VM_T64) $(VM_T32): $(VM_BIN)/%: $(VM_DIR)/%.c $(VM_HELPER) $(VM_HDRS)
 $(VM_DEMO): $(VM_BIN)/%: $(VM_DIR)/%.c $(VM_HDRS)
 $(VM_T32): VM_ARCH := -m32
 $(VM_LIB): $$(LIB_A) $$(LIB_HDRS)
-$(VM_LIB): VM_LIBS = $(LIB_A) $(LIB_LIBS)
+$(VM_LIB): VM_LIBS = $(LIB_A) $(LIB_LIBS) $(JSON_LIBS)
 # rm first: a test that no longer compiles must not leave a stale binary for the VM to run.
 $(VM_PROGS):
 	@mkdir -p $(@D)

@@ -37,9 +37,10 @@ $(BUILD)/asan/unit $(BUILD)/tsan/unit: $(BUILD)/%/unit: $(UNIT_SRCS) $(UNIT_HDRS
 	@mkdir -p $(@D)
 	$(CC) $(SAN_CFLAGS) $(SAN_$*) -o $@ $(UNIT_SRCS) $(LIB_A_$*) $(LIB_LIBS)
 
-$(BUILD)/asan/monsterctl: $$(TOOLS_SRC_DIR)/monsterctl.c $$(TOOLS_HDRS) $$(LIB_HDRS) $$(LIB_A_asan)
+$(BUILD)/asan/monsterctl: $$(TOOLS_SRCS_monsterctl) $$(TOOLS_HDRS) $$(LIB_HDRS) $$(LIB_A_asan)
 	@mkdir -p $(@D)
-	$(CC) $(SAN_CFLAGS) $(SAN_asan) $(TOOLS_DEFS_monsterctl) -o $@ $< $(LIB_A_asan) $(LIB_LIBS)
+	$(CC) $(SAN_CFLAGS) $(SAN_asan) $(TOOLS_DEFS_monsterctl) -o $@ $(TOOLS_SRCS_monsterctl) \
+		$(LIB_A_asan) $(LIB_LIBS) $(JSON_LIBS)
 
 UNIT_NATIVE_DEPS = $(UNIT_DIR)/unit $(UNIT_DIR)/mkringset $(MONSTERCTL) $(LIB_SO) $(LIB_LINKS)
 
@@ -77,11 +78,11 @@ $(GPU_TEST_ASAN): $(GPU_TEST_SRC) $(UNIT_SRC_DIR)/fake_libcuda.h $$(LIB_HDRS) $$
 	@mkdir -p $(@D)
 	$(CC) $(SAN_CFLAGS) $(SAN_asan) $(GPU_TEST_CFLAGS) -o $@ $< $(LIB_A_asan) $(LIB_LIBS)
 
-$(GPU_CONSUMER_ASAN): $$(TOOLS_SRC_DIR)/monster-gpu-consumer.c $$(TOOLS_HDRS) $$(LIB_HDRS) \
+$(GPU_CONSUMER_ASAN): $$(TOOLS_SRCS_monster-gpu-consumer) $$(TOOLS_HDRS) $$(LIB_HDRS) \
 		      $$(LIB_A_asan)
 	@mkdir -p $(@D)
-	$(CC) $(SAN_CFLAGS) $(SAN_asan) $(TOOLS_DEFS_monster-gpu-consumer) -o $@ $< \
-		$(LIB_A_asan) $(LIB_LIBS)
+	$(CC) $(SAN_CFLAGS) $(SAN_asan) $(TOOLS_DEFS_monster-gpu-consumer) -o $@ \
+		$(TOOLS_SRCS_monster-gpu-consumer) $(LIB_A_asan) $(LIB_LIBS) $(JSON_LIBS)
 
 # a stand-in driver: the real entry points' signatures (cuda.h), no GPU; see the file
 $(BUILD)/gpu/fake/libcuda.so.1: $(UNIT_SRC_DIR)/fake_libcuda.c $(UNIT_SRC_DIR)/fake_libcuda.h \

@@ -13,7 +13,8 @@
  * consumer built with `pkg-config --static` (build/unit/example_consumer.static,
  * `make vm-lib-extras`) consuming live samples, when the guest has it.
  *
- * Linked statically with liblmonster.a (the guest has no libc).
+ * Linked statically with liblmonster.a and json-c, whose parser reads
+ * monsterctl's JSON back (the guest has no libc and no python).
  */
 #include "vmtest.h"
 
@@ -21,11 +22,13 @@
 #include <poll.h>
 #include <stdarg.h>
 #include <stdlib.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <json-c/json.h>
 #include <lmonster.h>
 
 #define SMALL_SLOTS 64
@@ -504,6 +507,107 @@ static uint32_t cur_rate(void)
 	return c.rate_hz;
 }
 
+/* A comm of quotes, a backslash, controls, DEL and invalid UTF-8, set with PR_SET_NAME. */
+static const char odd_comm[] = "\"\\\n\t\x1b\x01\x7f\xc3(\xff\xe2\x82";
+
+static int odd_comm_child(void *arg)
+{
+	char name[16] = "";
+
+	(void)arg;
+	/* the kernel keeps the bytes as given: a comm that differs later is monsterctl's doing */
+	if (prctl(PR_GET_NAME, name) || strcmp(name, odd_comm))
+		return 1;
+	vt_child_ready();
+	for (;;)
+		pause();
+	return 0;
+}
+
+/* A parsed JSON string back to bytes: each code point (U+0000..U+00FF) is one byte's value. */
+static bool code_points_to_bytes(const char *utf8, size_t len, char *out, size_t size)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < len && n + 1 < size; i++, n++) {
+		unsigned char c = (unsigned char)utf8[i];
+
+		if (c >= 0x80 && ((c != 0xc2 && c != 0xc3) || i + 1 == len))
+			return false;	/* not U+0080..U+00FF */
+		out[n] = (char)(c < 0x80 ? c : (c & 0x03) << 6 | (utf8[++i] & 0x3f));
+	}
+	out[n] = 0;
+	return i == len;
+}
+
+/* One line of dump --json: strict JSON, printable ASCII; the record's comm if its pid is pid. */
+static bool check_json_line(const char *line, size_t len, pid_t pid, char *comm, size_t size)
+{
+	struct json_tokener *tok = json_tokener_new();
+	struct json_object *o = NULL, *v;
+	bool ok = tok != NULL;
+	size_t i;
+
+	for (i = 0; ok && i < len; i++)
+		ok = line[i] >= 0x20 && line[i] < 0x7f;
+	if (ok) {
+		json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
+		o = json_tokener_parse_ex(tok, line, (int)len);
+		ok = o && json_tokener_get_parse_end(tok) == len &&
+		     json_object_object_get_ex(o, "pid", &v) &&
+		     json_object_object_get_ex(o, "comm", NULL);
+	}
+	if (ok && json_object_get_int64(v) == pid && json_object_object_get_ex(o, "comm", &v))
+		ok = code_points_to_bytes(json_object_get_string(v),
+					  (size_t)json_object_get_string_len(v), comm, size);
+	json_object_put(o);
+	json_tokener_free(tok);
+	return ok;
+}
+
+/* dump --json with a live process whose comm is odd bytes: a parser gets the bytes back. */
+static void test_ctl_json_comm(void)
+{
+	char comm[sizeof(odd_comm)] = "", *line = NULL;
+	unsigned int lines = 0, bad = 0;
+	struct lmonster *c;
+	size_t cap = 0;
+	ssize_t len;
+	FILE *f;
+	pid_t pid;
+	int rc;
+
+	if (lmonster_open(NULL, LMONSTER_OPEN_CONTROL, &c)) {
+		vt_fail("ctl-dump-json-comm", "cannot open the device for control");
+		return;
+	}
+	/* stopped while dumping: a dump without --count ends only when the rings are empty */
+	lmonster_stop(c);
+	run_ctl(-1, "dump", NULL);
+	pid = vt_spawn(odd_comm, odd_comm_child, NULL, true);
+	lmonster_start(c);
+	vt_sleep_ms(200);
+	lmonster_stop(c);
+	rc = run_ctl(-1, "dump", "--json", NULL);
+	vt_kill(pid);
+	lmonster_start(c);	/* running again, as the commands that follow expect */
+	lmonster_close(c);
+	f = fopen("/tmp/ctl.out", "r");
+	while (f && (len = getline(&line, &cap, f)) > 0) {
+		lines++;
+		bad += !check_json_line(line, (size_t)len - (line[len - 1] == '\n'), pid, comm,
+					sizeof(comm));
+	}
+	free(line);
+	if (f)
+		fclose(f);
+	vt_check(pid > 0 && rc == 0 && lines && !bad && !strcmp(comm, odd_comm),
+		 "ctl-dump-json-comm", "pid %d%s, named with quotes, a backslash, controls and "
+		 "invalid UTF-8: exit %d, %u lines, %u not strict printable-ASCII JSON, comm %s",
+		 (int)pid, pid < 0 ? " (the kernel changed the name)" : "", rc, lines, bad,
+		 strcmp(comm, odd_comm) ? "differs or missing" : "read back byte for byte");
+}
+
 static void test_monsterctl(void)
 {
 	static const char *const where[] = { "/bin/monsterctl", "/usr/bin/monsterctl",
@@ -549,6 +653,7 @@ static void test_monsterctl(void)
 	rc = run_ctl(-1, "dump", "--json", "--count", "3", NULL);
 	vt_check(rc == 0 && count_lines(ctl_out, "{\"ring\":") == 3, "ctl-dump-json",
 		 "exit %d, %d JSON lines", rc, count_lines(ctl_out, "{\"ring\":"));
+	test_ctl_json_comm();
 	if (lmonster_open(NULL, 0, &h) == 0 && lmonster_claim(h, 1U << 3) == 0) {
 		rc = run_ctl(-1, "dump", "--ring", "3", NULL);
 		ctl_fails(rc, 1, "ctl-dump-busy-ring", "being consumed by another program");
