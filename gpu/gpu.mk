@@ -108,7 +108,7 @@ GPU_ASAN_DIR  := $(GPU_BUILD)/asan
 GPU_TEST_ASAN := $(GPU_ASAN_DIR)/test_gpu_cpu
 GPU_CONSUMER_ASAN := $(GPU_ASAN_DIR)/monster-gpu-consumer
 GPU_FAKE_CUDA := $(GPU_BUILD)/fake/libcuda.so.1
-GPU_TEST_SRC  := $(GPU_TESTS)/test_gpu_cpu.c
+GPU_TEST_SRC  := $(GPU_TESTS)/test_gpu_cpu.c $(TOP)/tests/harness.c
 GPU_SAN       := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
 # the ASan build compiles the whole library from source, instrumented
 GPU_ASAN_SRCS  = $(wildcard $(TOP)/lib/*.c) $(GPU_DIR)/cpu_path.c
@@ -116,12 +116,12 @@ GPU_ASAN_FLAGS = $(ALL_CFLAGS) $(GPU_SAN) -DLMONSTER_BUILD -DLMONSTER_VERSION='"
 		 -I$(GPU_DIR) -I$(GPU_LIBSRC) $(GPU_CUDA_CPPFLAGS)
 
 # static: the test reaches library internals (the close hook, the embedded fatbin)
-$(GPU_TEST): $(GPU_TEST_SRC) $(GPU_HDRS) $(GPU_LIB_A)
+$(GPU_TEST): $(GPU_TEST_SRC) $(TOP)/tests/harness.h $(GPU_HDRS) $(GPU_LIB_A)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -I$(GPU_DIR) $(GPU_CUDA_CPPFLAGS) -o $@ $< $(GPU_LIB_A) \
+	$(CC) $(ALL_CFLAGS) -I$(GPU_DIR) $(GPU_CUDA_CPPFLAGS) -o $@ $(GPU_TEST_SRC) $(GPU_LIB_A) \
 		$(LMONSTER_EXTRA_LIBS) -pthread
 
-$(GPU_TEST_ASAN): $(GPU_TEST_SRC) $(GPU_ASAN_SRCS) $(GPU_HDRS) $(if $(GPU_CUDA),$(GPU_BUILD)/obj/fatbin.o)
+$(GPU_TEST_ASAN): $(GPU_TEST_SRC) $(TOP)/tests/harness.h $(GPU_ASAN_SRCS) $(GPU_HDRS) $(if $(GPU_CUDA),$(GPU_BUILD)/obj/fatbin.o)
 	@mkdir -p $(@D)
 	$(CC) $(GPU_ASAN_FLAGS) -o $@ $(GPU_TEST_SRC) $(GPU_ASAN_SRCS) \
 		$(if $(GPU_CUDA),$(GPU_BUILD)/obj/fatbin.o) $(LMONSTER_EXTRA_LIBS) -pthread

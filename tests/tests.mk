@@ -4,14 +4,14 @@
 #   tests/vm/t_*.c    -> $(BUILD)/vm/bin/t_<name>    static x86-64
 #   tests/vm/t32_*.c  -> $(BUILD)/vm/bin/t32_<name>  static i386 (-m32): exercises compat_ioctl
 #   tests/vm/demo_stats.c -> $(BUILD)/vm/bin/demo_stats  (what `make demo` runs in the guest)
-# Each links tests/vm/vmtest.c (the shared helper) when it exists. Static, because the guest
-# is a bare busybox initramfs with no libc. They are built on demand by `make check` and
+# Each links the shared helpers tests/vm/vmtest.c, tests/vm/vmstress.c and tests/harness.c.
+# Static, because the guest is a bare busybox initramfs with no libc. They are built on demand by `make check` and
 # `make demo` (target vm-tests), not by `make all`.
 
 VM_DIR     := $(TOP)/tests/vm
 VM_BIN     := $(BUILD)/vm/bin
-VM_HELPER  := $(wildcard $(VM_DIR)/vmtest.c)
-VM_HDRS    := $(wildcard $(VM_DIR)/*.h) $(TOP)/uapi/monster.h
+VM_HELPER  := $(wildcard $(VM_DIR)/vmtest.c $(VM_DIR)/vmstress.c) $(TOP)/tests/harness.c
+VM_HDRS    := $(wildcard $(VM_DIR)/*.h) $(TOP)/tests/harness.h $(TOP)/uapi/monster.h
 VM_LDFLAGS := -static -pthread
 VM_PROGS   := $(patsubst $(VM_DIR)/%.c,$(VM_BIN)/%,$(wildcard $(VM_DIR)/t_*.c $(VM_DIR)/t32_*.c)) \
 	      $(patsubst $(VM_DIR)/%.c,$(VM_BIN)/%,$(wildcard $(VM_DIR)/demo_stats.c))

@@ -9,6 +9,7 @@
  * one line per run; tests/bench/report.sh groups the lines by key and prints the
  * median and the spread (min-max) of each. Facts about the machine are printed as
  * `BENCHINFO <key> <text>`. Anything else a program prints is commentary for the log.
+ * The clock and sleeps are the test harness's (../harness.h).
  */
 #ifndef MONSTER_BENCH_H
 #define MONSTER_BENCH_H
@@ -20,24 +21,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
-static inline uint64_t bench_now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
-static inline void bench_sleep_ms(unsigned int ms)
-{
-	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L };
-
-	while (nanosleep(&ts, &ts) && errno == EINTR)
-		;
-}
+#include "../harness.h"
 
 /* One raw figure: key is "<prefix>.<metric>", e.g. vm.n1000.kernel.ns_per_task. */
 __attribute__((format(printf, 2, 3)))

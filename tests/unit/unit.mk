@@ -12,8 +12,9 @@ ifndef UNIT_MK_INCLUDED
 UNIT_MK_INCLUDED := 1
 
 UNIT_SRC_DIR := $(TOP)/tests/unit
-UNIT_SRCS    := $(addprefix $(UNIT_SRC_DIR)/,unit_main.c t_uapi.c t_ring.c t_errors.c)
-UNIT_HDRS    := $(UNIT_SRC_DIR)/unit.h $(LIB_HDRS)
+UNIT_SRCS    := $(addprefix $(UNIT_SRC_DIR)/,unit_main.c t_uapi.c t_ring.c t_errors.c) \
+		$(TOP)/tests/harness.c
+UNIT_HDRS    := $(UNIT_SRC_DIR)/unit.h $(TOP)/tests/harness.h $(LIB_HDRS)
 UNIT_DIR     := $(BUILD)/unit
 UNIT_RUN     := $(UNIT_SRC_DIR)/run-unit.sh
 
@@ -22,9 +23,11 @@ $(UNIT_DIR)/unit: $(UNIT_SRCS) $(UNIT_HDRS) $(LIB_SO) $(LIB_LINKS)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -pthread -o $@ $(UNIT_SRCS) -L$(LIB_DIR) -Wl,-rpath,$(LIB_DIR) -llmonster
 
-$(UNIT_DIR)/mkringset: $(UNIT_SRC_DIR)/mkringset.c $(LIB_HDRS) $(LIB_SO) $(LIB_LINKS)
+$(UNIT_DIR)/mkringset: $(UNIT_SRC_DIR)/mkringset.c $(TOP)/tests/harness.c $(TOP)/tests/harness.h \
+		       $(LIB_HDRS) $(LIB_SO) $(LIB_LINKS)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -o $@ $< -L$(LIB_DIR) -Wl,-rpath,$(LIB_DIR) -llmonster
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(TOP)/tests/harness.c -L$(LIB_DIR) -Wl,-rpath,$(LIB_DIR) \
+		-llmonster
 
 # sanitizer trees: the core library sources compiled into each program (the GPU/NUMA parts
 # have their own sanitizer builds in gpu/gpu.mk)
@@ -43,14 +46,16 @@ $(BUILD)/asan/monsterctl: $(TOP)/tools/monsterctl.c $(TOP)/tools/parse_num.h $(L
 
 # VM test programs that use liblmonster (tests/vm/t_*_lmonster*.c): linked statically with
 # liblmonster.a, since the guest has no libc. An explicit rule, so it wins over tests.mk's
-# pattern rule for t_% (which links vmtest.c only).
+# pattern rule for t_% (which links the VM helpers only).
 LMONSTER_VM_PROGS := $(patsubst $(TOP)/tests/vm/%.c,$(BUILD)/vm/bin/%,\
 		       $(wildcard $(TOP)/tests/vm/t_*_lmonster*.c))
 $(LMONSTER_VM_PROGS): $(BUILD)/vm/bin/%: $(TOP)/tests/vm/%.c $(TOP)/tests/vm/vmtest.c \
-		      $(TOP)/tests/vm/vmtest.h $(LIB_A) $(LIB_HDRS)
+		      $(TOP)/tests/vm/vmtest.h $(TOP)/tests/harness.c $(TOP)/tests/harness.h \
+		      $(LIB_A) $(LIB_HDRS)
 	@mkdir -p $(@D)
 	@rm -f $@
-	$(CC) $(ALL_CFLAGS) -I$(TOP)/tests/vm -o $@ $< $(TOP)/tests/vm/vmtest.c $(LIB_A) \
+	$(CC) $(ALL_CFLAGS) -I$(TOP)/tests/vm -o $@ $< $(TOP)/tests/vm/vmtest.c \
+		$(TOP)/tests/harness.c $(LIB_A) \
 		$(LMONSTER_EXTRA_LIBS) -static -pthread
 
 # What t_85_lmonster runs in the guest when it is there (the guest has no libc, so static):
