@@ -295,18 +295,23 @@ unsigned long th_scale(unsigned long native)
 	return div > 1 ? native / div : native;
 }
 
-int th_count_fds(void)
+long th_count_numbered(const char *dir)
 {
-	DIR *d = opendir("/proc/self/fd");
+	DIR *d = opendir(dir);
 	struct dirent *e;
-	int n = 0;
+	long n = 0;
 
 	if (!d)
 		return -1;
 	while ((e = readdir(d)))
-		n += e->d_name[0] != '.';
+		n += e->d_name[0] >= '0' && e->d_name[0] <= '9';
 	closedir(d);
 	return n;
+}
+
+int th_count_fds(void)
+{
+	return (int)th_count_numbered("/proc/self/fd");
 }
 
 int th_count_maps(void)

@@ -102,6 +102,8 @@ void th_test_skip(const char *fmt, ...) TH_PRINTF(1, 2);
 
 /* Scales a count: as given natively, divided by UNIT_SCALE under the sanitizers. */
 unsigned long th_scale(unsigned long native);
+/* Entries of dir named by a number: processes in /proc, descriptors in /proc/self/fd. */
+long th_count_numbered(const char *dir);
 /* Open file descriptors and mappings of this process, to catch leaks; -1 on error. */
 int th_count_fds(void);
 int th_count_maps(void);

@@ -14,7 +14,6 @@
 #ifndef MONSTER_BENCH_H
 #define MONSTER_BENCH_H
 
-#include <dirent.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -113,22 +112,6 @@ static inline int bench_opt_str(int argc, char **argv, int *i, const char *name,
 		bench_die(argv[0], "%s needs a value", name);
 	*out = argv[++(*i)];
 	return 1;
-}
-
-/* The number of processes: numeric names in /proc (what top and ps count). */
-static inline long bench_count_procs(void)
-{
-	DIR *d = opendir("/proc");
-	struct dirent *e;
-	long n = 0;
-
-	if (!d)
-		return -1;
-	while ((e = readdir(d)))
-		if (e->d_name[0] >= '1' && e->d_name[0] <= '9')
-			n++;
-	closedir(d);
-	return n;
 }
 
 #endif /* MONSTER_BENCH_H */

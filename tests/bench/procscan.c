@@ -17,6 +17,7 @@
  * W warm-up sweeps (default 1) are not reported.
  */
 #include <ctype.h>
+#include <dirent.h>
 #include <fcntl.h>
 
 #include "bench.h"

@@ -126,7 +126,7 @@ int main(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
 
-	have = bench_count_procs();
+	have = th_count_numbered("/proc");	/* what top and ps count */
 	want = (long)total - have - (long)reserve;
 	if (want < 0)
 		want = 0;
@@ -160,7 +160,7 @@ int main(int argc, char **argv)
 		th_sleep_ms(20);
 	}
 	avail1 = meminfo_kib("MemAvailable");
-	have = bench_count_procs();
+	have = th_count_numbered("/proc");
 	fprintf(stderr, "%s: %ld sleepers in %.1f s (%.0f us per fork), %ld processes now; "
 		"MemAvailable %ld -> %ld MiB (%.0f KiB per sleeper)\n",
 		prog, n, (double)(t1 - t0) / 1e9, n ? (double)(t1 - t0) / 1e3 / (double)n : 0.0,

@@ -809,9 +809,7 @@ int main(void)
 	vt_begin("t_10_records");
 	vt_open_or_bail(&d, "rec-open");
 	vt_stop(d.fd);
-	err = vt_set_rate_scope(d.fd, 100, MONSTER_SCOPE_PROCESS);
-	if (err)
-		vt_bail("rec-config", "SET_CONFIG rate 100 scope PROCESS: %s", strerror(err));
+	vt_set_rate_scope_or_bail(d.fd, 100, MONSTER_SCOPE_PROCESS, "rec-config");
 	vt_map_or_bail(&d, "rec-map");
 
 	sh = vt_shared_alloc(4096);
@@ -906,9 +904,7 @@ int main(void)
 	coll_free(&c);
 
 	/* ---- scope THREAD ---- */
-	err = vt_set_rate_scope(d.fd, 100, MONSTER_SCOPE_THREAD);
-	if (err)
-		vt_bail("rec-thread-config", "SET_CONFIG scope THREAD: %s", strerror(err));
+	vt_set_rate_scope_or_bail(d.fd, 100, MONSTER_SCOPE_THREAD, "rec-thread-config");
 	coll_start(&c, &d, MONSTER_SCOPE_THREAD, &s0, "rec-thread-start");
 	run_window(&d, &c, 1000000000ULL, 1000000000ULL, false);
 	vt_wait_sweeps(d.fd, 10, 5000, &d, coll_rec, &c);

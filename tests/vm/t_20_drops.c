@@ -123,9 +123,7 @@ int main(void)
 	vt_seq_init(&c->seq);
 	vt_stop(d.fd);
 	orig_slots = d.info.ring_slots;
-	err = vt_set_rate_scope(d.fd, 100, MONSTER_SCOPE_PROCESS);
-	if (err)
-		vt_bail("drops-config", "SET_CONFIG rate 100: %s", strerror(err));
+	vt_set_rate_scope_or_bail(d.fd, 100, MONSTER_SCOPE_PROCESS, "drops-config");
 
 	/* small rings: only while stopped, unmapped and the only opener */
 	err = vt_resize(&d, SMALL_SLOTS);

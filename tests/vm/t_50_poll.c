@@ -98,14 +98,12 @@ int main(void)
 	struct epoll_event ev = { .events = EPOLLIN };
 	struct pollfd p;
 	uint64_t t0, ms;
-	int epfd, rc, err;
+	int epfd, rc;
 
 	vt_begin("t_50_poll");
 	vt_open_or_bail(&d, "poll-open");
 	vt_stop(d.fd);
-	err = vt_set_rate_scope(d.fd, RATE, MONSTER_SCOPE_PROCESS);
-	if (err)
-		vt_bail("poll-config", "SET_CONFIG rate %d: %s", RATE, strerror(err));
+	vt_set_rate_scope_or_bail(d.fd, RATE, MONSTER_SCOPE_PROCESS, "poll-config");
 	vt_map_or_bail(&d, "poll-map");
 	epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (epfd < 0 || epoll_ctl(epfd, EPOLL_CTL_ADD, d.fd, &ev) < 0)

@@ -8,7 +8,6 @@
  */
 #include "vmtest.h"
 
-#include <limits.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -22,36 +21,11 @@ struct load_sh {
 	volatile int failed_err;
 };
 
-static void *sleeper(void *arg)
-{
-	(void)arg;
-	for (;;)
-		pause();
-	return NULL;
-}
-
 static int load_main(void *arg)
 {
 	struct load_sh *sh = arg;
-	pthread_attr_t attr;
-	pthread_t t;
-	int i, e;
 
-	pthread_attr_init(&attr);
-	pthread_attr_setstacksize(&attr, PTHREAD_STACK_MIN > 16384 ? PTHREAD_STACK_MIN : 16384);
-	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-	for (i = 0; i < NTHREADS; i++) {
-		e = pthread_create(&t, &attr, sleeper, NULL);
-		if (e) {
-			sh->failed_err = e;
-			break;
-		}
-		sh->created = i + 1;
-	}
-	vt_child_ready();
-	for (;;)
-		pause();
-	return 0;
+	vt_sleeping_threads(NTHREADS, &sh->created, &sh->failed_err);
 }
 
 static void *nothing(void *arg)
@@ -129,12 +103,17 @@ static size_t distinct(uint32_t *v, size_t n)
 	return m;
 }
 
-/* run the sampler for at least n sweeps, consuming as it goes */
-static uint64_t run_sweeps(struct vt_dev *d, struct ctx *c, uint64_t n, unsigned int timeout_ms,
-			   struct monster_stats *s0, struct monster_stats *s1)
+/* run the sampler at 100 Hz in scope for at least n sweeps, consuming into a fresh c */
+static uint64_t run_sweeps(struct vt_dev *d, struct ctx *c, int scope, pid_t tgid, uint64_t n,
+			   unsigned int timeout_ms, struct monster_stats *s0, struct monster_stats *s1)
 {
 	int err;
 
+	memset(c, 0, sizeof(*c));
+	c->d = d;
+	c->scope = scope;
+	c->tgid = tgid;
+	vt_set_rate_scope_or_bail(d->fd, 100, (uint32_t)scope, "load-config");
 	vt_drain(d);
 	vt_get_stats_or_bail(d->fd, s0, "load-stats");
 	err = vt_start(d->fd);
@@ -157,7 +136,6 @@ int main(void)
 	pid_t load;
 	char line[300];
 	char *log;
-	int err;
 
 	vt_begin("t_70_load");
 	mark = vt_kmsg_mark();
@@ -178,14 +156,7 @@ int main(void)
 		th_note("could not start the churn child");
 
 	/* ---- scope THREAD ---- */
-	memset(&c, 0, sizeof(c));
-	c.d = &d;
-	c.scope = MONSTER_SCOPE_THREAD;
-	c.tgid = load;
-	err = vt_set_rate_scope(d.fd, 100, MONSTER_SCOPE_THREAD);
-	if (err)
-		vt_bail("load-config", "SET_CONFIG rate 100 scope THREAD: %s", strerror(err));
-	sweeps = run_sweeps(&d, &c, 6, 60000, &s0, &s1);
+	sweeps = run_sweeps(&d, &c, MONSTER_SCOPE_THREAD, load, 6, 60000, &s0, &s1);
 	dropped = VT_RING_SUM(&s1, dropped) - VT_RING_SUM(&s0, dropped);
 	th_note("scope THREAD: %" PRIu64 " sweeps, %" PRIu64 " records, %" PRIu64 " dropped, %" PRIu64
 		" overruns, %" PRIu64 " records flagged EXITING", sweeps, c.val.records, dropped,
@@ -207,14 +178,7 @@ int main(void)
 	free(c.tids);
 
 	/* ---- scope PROCESS ---- */
-	memset(&c, 0, sizeof(c));
-	c.d = &d;
-	c.scope = MONSTER_SCOPE_PROCESS;
-	c.tgid = load;
-	err = vt_set_rate_scope(d.fd, 100, MONSTER_SCOPE_PROCESS);
-	if (err)
-		vt_bail("load-config", "SET_CONFIG scope PROCESS: %s", strerror(err));
-	sweeps = run_sweeps(&d, &c, 4, 30000, &s0, &s1);
+	sweeps = run_sweeps(&d, &c, MONSTER_SCOPE_PROCESS, load, 4, 30000, &s0, &s1);
 	th_check(sweeps >= 4 && c.group_records >= 1 && distinct(c.tids, c.ntids) == 1 &&
 		 c.last_nr_threads == (uint32_t)sh->created + 1 &&
 		 s1.last_sweep_tasks < NTHREADS, "load-process-scope",

@@ -211,14 +211,11 @@ static void check_dmesg(void)
 int main(void)
 {
 	struct vt_dev d;
-	int err;
 
 	vt_begin("t_80_observability");
 	vt_open_or_bail(&d, "obs-open");
 	vt_stop(d.fd);
-	err = vt_set_rate_scope(d.fd, 100, MONSTER_SCOPE_PROCESS);
-	if (err)
-		vt_bail("obs-config", "SET_CONFIG: %s", strerror(err));
+	vt_set_rate_scope_or_bail(d.fd, 100, MONSTER_SCOPE_PROCESS, "obs-config");
 	check_debugfs(&d);
 	check_trace(&d);
 	check_dmesg();

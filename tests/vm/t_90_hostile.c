@@ -215,9 +215,7 @@ static void hostile_run(bool plausible, uint32_t rate, unsigned int ms, const ch
 	if (err)
 		vt_bail("hostile-setup", "honest consumer: open/map: %s", strerror(-err));
 	c->guard = plausible;
-	err = vt_set_rate_scope(c->d.fd, rate, MONSTER_SCOPE_PROCESS);
-	if (err)
-		vt_bail("hostile-setup", "SET_CONFIG rate %u: %s", rate, strerror(err));
+	vt_set_rate_scope_or_bail(c->d.fd, rate, MONSTER_SCOPE_PROCESS, "hostile-setup");
 	vt_get_stats_or_bail(c->d.fd, &st0, "hostile-setup");
 
 	for (i = 0; i < 2; i++) {

@@ -91,29 +91,31 @@ static void on_fault(int sig)
 	raise(sig);
 }
 
-/* read one byte; 0 or the signal it raised */
-static int probe_read(const volatile unsigned char *p, unsigned char *out)
+/* read one byte at p into *v, or write *v there; 0 or the signal it raised */
+static int probe(volatile unsigned char *p, bool write, unsigned char *v)
 {
 	int sig;
 
 	g_probing = 1;
 	sig = sigsetjmp(g_jb, 1);
-	if (!sig)
-		*out = *p;
+	if (!sig) {
+		if (write)
+			*p = *v;
+		else
+			*v = *p;
+	}
 	g_probing = 0;
 	return sig;
 }
 
+static int probe_read(const volatile unsigned char *p, unsigned char *out)
+{
+	return probe((volatile unsigned char *)p, false, out);
+}
+
 static int probe_write(volatile unsigned char *p, unsigned char v)
 {
-	int sig;
-
-	g_probing = 1;
-	sig = sigsetjmp(g_jb, 1);
-	if (!sig)
-		*p = v;
-	g_probing = 0;
-	return sig;
+	return probe(p, true, &v);
 }
 
 /* the PFN behind a (present) user address, 0 if none */

@@ -538,6 +538,35 @@ static void join_workers(struct res *all)
 	}
 }
 
+/* what both phases race with the workers: rmmod, debugfs and fork/kill threads */
+struct racers {
+	struct aux rm, dbg, fk;
+};
+
+/* the workers and the racers, these on streams first .. first + 2 of the seed */
+static void start_race(struct racers *x, uint64_t first)
+{
+	th_rng_init(&x->rm.rng, g_seed, first);
+	th_rng_init(&x->dbg.rng, g_seed, first + 1);
+	th_rng_init(&x->fk.rng, g_seed, first + 2);
+	start_workers();
+	pthread_create(&x->rm.th, NULL, rmmod_main, &x->rm);
+	pthread_create(&x->dbg.th, NULL, debugfs_main, &x->dbg);
+	pthread_create(&x->fk.th, NULL, forker_main, &x->fk);
+}
+
+/* stop the workers and the racers; what they saw goes into *all */
+static void end_race(struct racers *x, struct res *all)
+{
+	g_stop = 1;
+	join_workers(all);
+	pthread_join(x->rm.th, NULL);
+	pthread_join(x->dbg.th, NULL);
+	pthread_join(x->fk.th, NULL);
+	res_merge(all, &x->rm.res);
+	res_merge(all, &x->dbg.res);
+}
+
 static void report_ops(const struct res *all, const char *name, const char *what)
 {
 	char detail[1500];
@@ -564,7 +593,8 @@ static void report_ops(const struct res *all, const char *name, const char *what
 
 static void phase_held(unsigned int ms)
 {
-	struct aux rm = { 0 }, dbg = { 0 }, fk = { 0 }, con = { 0 };
+	struct racers x = { 0 };
+	struct aux con = { 0 };
 	struct res all = { 0 };
 	struct monster_stats st;
 	int keeper, e, e2;
@@ -583,25 +613,13 @@ static void phase_held(unsigned int ms)
 	con.c->guard = true;	/* the workers write tails too */
 	vt_start(keeper);
 
-	th_rng_init(&rm.rng, g_seed, 1);
-	th_rng_init(&dbg.rng, g_seed, 2);
-	th_rng_init(&fk.rng, g_seed, 3);
-	start_workers();
-	pthread_create(&rm.th, NULL, rmmod_main, &rm);
-	pthread_create(&dbg.th, NULL, debugfs_main, &dbg);
-	pthread_create(&fk.th, NULL, forker_main, &fk);
+	start_race(&x, 1);
 	pthread_create(&con.th, NULL, consumer_main, &con);
 	t0 = th_now_ns();
 	while (th_now_ns() - t0 < (uint64_t)ms * 1000000ULL)
 		th_sleep_ms(20);
-	g_stop = 1;
-	join_workers(&all);
-	pthread_join(rm.th, NULL);
-	pthread_join(dbg.th, NULL);
-	pthread_join(fk.th, NULL);
+	end_race(&x, &all);
 	pthread_join(con.th, NULL);
-	res_merge(&all, &rm.res);
-	res_merge(&all, &dbg.res);
 
 	report_ops(&all, "race-held-documented-answers",
 		   "5 workers + rmmod + debugfs + fork/kill threads while one file is held open");
@@ -613,8 +631,8 @@ static void phase_held(unsigned int ms)
 		 all.n[OP_STATS], all.stats_torn, all.stats_torn ? "; first: " : "", all.torn_first);
 	th_check(all.n[OP_MAPCHECK] > 0 && all.bad[OP_MAPCHECK] == 0, "race-held-mappings-intact",
 		 "%" PRIu64 " looks at mapped ring headers: all intact", all.n[OP_MAPCHECK]);
-	th_check(fk.count >= 5, "race-held-killed-children", "%" PRIu64 " children killed while using the device",
-		 fk.count);
+	th_check(x.fk.count >= 5, "race-held-killed-children", "%" PRIu64 " children killed while using the device",
+		 x.fk.count);
 
 	/* quiet again: stop, then judge what the consumer saw */
 	vt_stop(keeper);
@@ -650,7 +668,8 @@ static void phase_held(unsigned int ms)
 
 static void phase_unload(unsigned int ms)
 {
-	struct aux rm = { 0 }, ld = { 0 }, dbg = { 0 }, fk = { 0 };
+	struct racers x = { 0 };
+	struct aux ld = { 0 };
 	struct res all = { 0 };
 	long long mem0, mem1;
 	uint64_t t0, pauses = 0, forced = 0;
@@ -660,14 +679,8 @@ static void phase_unload(unsigned int ms)
 	g_stop = 0;
 	g_pause = 0;
 	mem0 = vs_settled_mem_kb();
-	th_rng_init(&rm.rng, g_seed, 21);
-	th_rng_init(&dbg.rng, g_seed, 22);
-	th_rng_init(&fk.rng, g_seed, 23);
-	start_workers();
-	pthread_create(&rm.th, NULL, rmmod_main, &rm);
+	start_race(&x, 21);
 	pthread_create(&ld.th, NULL, loader_main, &ld);
-	pthread_create(&dbg.th, NULL, debugfs_main, &dbg);
-	pthread_create(&fk.th, NULL, forker_main, &fk);
 	t0 = th_now_ns();
 	while (th_now_ns() - t0 < (uint64_t)ms * 1000000ULL) {
 		uint64_t w0;
@@ -689,15 +702,9 @@ static void phase_unload(unsigned int ms)
 		pauses++;
 		g_pause = 0;
 	}
-	g_stop = 1;
-	join_workers(&all);
-	pthread_join(rm.th, NULL);
+	end_race(&x, &all);
 	pthread_join(ld.th, NULL);
-	pthread_join(dbg.th, NULL);
-	pthread_join(fk.th, NULL);
-	res_merge(&all, &rm.res);
 	res_merge(&all, &ld.res);
-	res_merge(&all, &dbg.res);
 
 	report_ops(&all, "race-unload-documented-answers",
 		   "workers, rmmod, loader, debugfs and fork/kill threads with the module coming and going");

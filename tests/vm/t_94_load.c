@@ -25,7 +25,6 @@
 #include "vmstress.h"
 
 #include <fcntl.h>
-#include <limits.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -336,36 +335,12 @@ struct tasks_arg {
 	int id;
 };
 
-static void *sleeper(void *arg)
-{
-	(void)arg;
-	for (;;)
-		pause();
-	return NULL;
-}
-
 static int tasks_main(void *argp)
 {
 	const struct tasks_arg *a = argp;
-	pthread_attr_t attr;
-	pthread_t t;
-	int i, e;
 
-	pthread_attr_init(&attr);
-	pthread_attr_setstacksize(&attr, PTHREAD_STACK_MIN > 16384 ? PTHREAD_STACK_MIN : 16384);
-	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-	for (i = 0; i < TASKS_PER - 1; i++) {
-		e = pthread_create(&t, &attr, sleeper, NULL);
-		if (e) {
-			a->sh->err[a->id] = e;
-			break;
-		}
-		a->sh->created[a->id] = i + 2;	/* with the main thread */
-	}
-	vt_child_ready();
-	for (;;)
-		pause();
-	return 0;
+	a->sh->created[a->id] = 1;	/* the main thread */
+	vt_sleeping_threads(TASKS_PER - 1, &a->sh->created[a->id], &a->sh->err[a->id]);
 }
 
 struct tasks_seen {

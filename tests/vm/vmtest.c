@@ -7,7 +7,9 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -248,33 +250,29 @@ void vt_open_or_bail(struct vt_dev *d, const char *name)
 		vt_bail(name, "open %s + GET_INFO failed: %s", MONSTER_DEVICE_PATH, strerror(-err));
 }
 
+/* One region of the device: the mapping, or NULL with errno set. */
+static void *vt_map_region(const struct vt_dev *d, uint64_t size, uint64_t offset, int prot)
+{
+	void *p = mmap(NULL, size, prot, MAP_SHARED, d->fd, (off_t)offset);
+
+	return p == MAP_FAILED ? NULL : p;
+}
+
 int vt_map(struct vt_dev *d)
 {
 	struct monster_stats st;
 	const struct monster_info *in = &d->info;
-	void *p;
 	unsigned int r;
 	int err;
 
-	p = mmap(NULL, in->tails_size, PROT_READ | PROT_WRITE, MAP_SHARED, d->fd,
-		 (off_t)in->tails_offset);
-	if (p == MAP_FAILED)
-		return -errno;
-	d->tails = p;
-	p = mmap(NULL, in->headers_size, PROT_READ, MAP_SHARED, d->fd, (off_t)in->headers_offset);
-	if (p == MAP_FAILED) {
+	d->tails = vt_map_region(d, in->tails_size, in->tails_offset, PROT_READ | PROT_WRITE);
+	d->hdr = d->tails ? vt_map_region(d, in->headers_size, in->headers_offset, PROT_READ) : NULL;
+	d->data = d->hdr ? vt_map_region(d, in->data_size, in->data_offset, PROT_READ) : NULL;
+	if (!d->data) {
 		err = -errno;
 		vt_unmap(d);
 		return err;
 	}
-	d->hdr = p;
-	p = mmap(NULL, in->data_size, PROT_READ, MAP_SHARED, d->fd, (off_t)in->data_offset);
-	if (p == MAP_FAILED) {
-		err = -errno;
-		vt_unmap(d);
-		return err;
-	}
-	d->data = p;
 	/* start from the tail the kernel holds (and repair any garbage left behind) */
 	err = vt_get_stats(d->fd, &st);
 	if (err) {
@@ -374,6 +372,15 @@ int vt_set_rate_scope(int fd, uint32_t rate, uint32_t scope)
 	const struct monster_config want = { .rate_hz = rate, .scope = scope };
 
 	return vt_change_config(fd, VT_CFG_RATE | VT_CFG_SCOPE, &want);
+}
+
+void vt_set_rate_scope_or_bail(int fd, uint32_t rate, uint32_t scope, const char *name)
+{
+	int err = vt_set_rate_scope(fd, rate, scope);
+
+	if (err)
+		vt_bail(name, "SET_CONFIG rate %u scope %s: %s", rate,
+			scope == MONSTER_SCOPE_THREAD ? "THREAD" : "PROCESS", strerror(err));
 }
 
 int vt_set_slots(int fd, uint32_t slots)
@@ -760,6 +767,36 @@ void *vt_shared_alloc(size_t len)
 	return p == MAP_FAILED ? NULL : p;
 }
 
+static void *vt_sleep_forever(void *arg)
+{
+	(void)arg;
+	for (;;)
+		pause();
+	return NULL;
+}
+
+void vt_sleeping_threads(int n, volatile int *started, volatile int *err)
+{
+	pthread_attr_t attr;
+	pthread_t t;
+	int i, e;
+
+	pthread_attr_init(&attr);
+	pthread_attr_setstacksize(&attr, PTHREAD_STACK_MIN > 16384 ? PTHREAD_STACK_MIN : 16384);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	for (i = 0; i < n; i++) {
+		e = pthread_create(&t, &attr, vt_sleep_forever, NULL);
+		if (e) {
+			*err = e;
+			break;
+		}
+		(*started)++;
+	}
+	vt_child_ready();
+	vt_sleep_forever(NULL);
+	_exit(0);
+}
+
 /* Sleep with the stack pointer depth bytes lower: a different rsp at each syscall. */
 static void __attribute__((noinline)) vt_vary_sleep(unsigned int depth, uint64_t ns)
 {
@@ -771,20 +808,14 @@ static void __attribute__((noinline)) vt_vary_sleep(unsigned int depth, uint64_t
 	(void)pad[depth];
 }
 
-/* child i of vt_spawn_variety(): stream VT_VARIETY_STREAM + i of the program's seed */
+/* variety child i draws from stream VT_VARIETY_STREAM + i of the program's seed */
 #define VT_VARIETY_STREAM 0x76617279ULL	/* "vary", apart from the programs' own streams */
-
-struct vt_variety {
-	uint64_t seed;
-	int i;
-};
 
 static int vt_variety_main(void *arg)
 {
-	const struct vt_variety *v = arg;
 	struct th_rng r;
 
-	th_rng_init(&r, v->seed, VT_VARIETY_STREAM + (uint64_t)v->i);
+	th_rng_init(&r, th_seed(), VT_VARIETY_STREAM + (uintptr_t)arg);
 	vt_child_ready();
 	for (;;) {
 		unsigned int depth = (unsigned int)th_below(&r, 4096) & ~15U;
@@ -796,11 +827,12 @@ static int vt_variety_main(void *arg)
 
 void vt_spawn_variety(int n)
 {
-	struct vt_variety v = { .seed = th_seed() };
+	uintptr_t i;
 
-	for (v.i = 0; v.i < n; v.i++)
-		if (vt_spawn("monster-vary", vt_variety_main, &v, true) < 0)
-			th_note("could not start variety child %d", v.i);
+	th_seed();	/* printed once, before the children inherit it */
+	for (i = 0; i < (uintptr_t)n; i++)
+		if (vt_spawn("monster-vary", vt_variety_main, (void *)i, true) < 0)
+			th_note("could not start variety child %zu", (size_t)i);
 }
 
 /* ---- /proc and files ------------------------------------------------------------------ */

@@ -92,6 +92,8 @@ int vt_start(int fd);
 int vt_stop(int fd);
 /* SET_CONFIG rate and scope only (slots/node as they are); 0 or errno */
 int vt_set_rate_scope(int fd, uint32_t rate, uint32_t scope);
+/* vt_set_rate_scope() or FAIL <name> and exit. */
+void vt_set_rate_scope_or_bail(int fd, uint32_t rate, uint32_t scope, const char *name);
 /* SET_CONFIG ring_slots only (everything else as it is); 0 or errno */
 int vt_set_slots(int fd, uint32_t slots);
 /* The fields of a SET_CONFIG that vt_change_config() takes from *want. */
@@ -240,6 +242,14 @@ void vt_kill_children(void);
 int vt_run_child(int (*fn)(void *arg), void *arg);
 /* An anonymous MAP_SHARED area children and parent both see (zeroed). */
 void *vt_shared_alloc(size_t len);
+
+/*
+ * In a child of vt_spawn(): start n threads that sleep for good (small
+ * stacks, detached), adding one to *started for each, keep pthread_create's
+ * error in *err if one fails; then vt_child_ready() and sleep for good too.
+ */
+void vt_sleeping_threads(int n, volatile int *started, volatile int *err)
+	__attribute__((noreturn));
 
 /*
  * n children named "monster-vary" that wake every few ms with a different
