@@ -508,7 +508,7 @@ static void test_monsterctl(void)
 		if (access(where[i], X_OK) == 0)
 			ctl = where[i];
 	if (!ctl) {
-		th_skip("ctl", "monsterctl is not in the guest (run-vm.sh --add build/tools/monsterctl.static:/bin/monsterctl)");
+		th_fail("ctl", "monsterctl is not in the guest (run-vm.sh --add build/tools/monsterctl.static:/bin/monsterctl)");
 		return;
 	}
 	rc = run_ctl(-1, "--version", NULL);
@@ -593,7 +593,7 @@ static void test_example_consumer(void)
 	if (!ex)
 		ex = "/bin/example_consumer";
 	if (access(ex, X_OK)) {
-		th_skip("lib-example-consumer", "%s is not in the guest (run-vm.sh --add build/unit/example_consumer.static:/bin/example_consumer)", ex);
+		th_fail("lib-example-consumer", "%s is not in the guest (run-vm.sh --add build/unit/example_consumer.static:/bin/example_consumer)", ex);
 		return;
 	}
 	if (lmonster_open(NULL, LMONSTER_OPEN_CONTROL, &c) == 0) {
