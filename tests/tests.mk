@@ -5,8 +5,8 @@
 #   tests/vm/t32_*.c  -> $(BUILD)/vm/bin/t32_<name>  static i386 (-m32): exercises compat_ioctl
 #   tests/vm/demo_stats.c -> $(BUILD)/vm/bin/demo_stats  (what `make demo` runs in the guest)
 # Each links the shared helpers tests/vm/vmtest.c, tests/vm/vmstress.c and tests/harness.c.
-# Static, because the guest is a bare busybox initramfs with no libc. They are built on demand by `make check` and
-# `make demo` (target vm-tests), not by `make all`.
+# Static, because the guest is a bare busybox initramfs with no libc. They are built on
+# demand by `make check` and `make demo` (target vm-tests), not by `make all`.
 
 VM_DIR     := $(TOP)/tests/vm
 VM_BIN     := $(BUILD)/vm/bin
