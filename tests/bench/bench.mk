@@ -22,18 +22,19 @@ BENCH_PROGS := $(BENCH_BIN)/spawn $(BENCH_BIN)/procscan $(BENCH_BIN)/monbench
 .PHONY: bench bench-progs
 bench-progs: $(BENCH_PROGS)
 
-$(BENCH_BIN)/spawn $(BENCH_BIN)/procscan: $(BENCH_BIN)/%: $(BENCH_DIR)/%.c $(TOP)/tests/harness.c \
+BENCH_SHARED := $(BENCH_DIR)/bench.c $(TOP)/tests/harness.c
+
+$(BENCH_BIN)/spawn $(BENCH_BIN)/procscan: $(BENCH_BIN)/%: $(BENCH_DIR)/%.c $(BENCH_SHARED) \
 					     $(BENCH_HDRS)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -o $@ $< $(TOP)/tests/harness.c -static
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(BENCH_SHARED) -static
 
 # linked with liblmonster.a (and what its objects need), fully static for the guest; the
 # library's dlopen of libcuda is never reached here, so glibc's static-dlopen note is noise
-$(BENCH_BIN)/monbench: $(BENCH_DIR)/monbench.c $(TOP)/tests/harness.c $(BENCH_HDRS) $(LIB_HDRS) \
-		       $(LIB_A)
+$(BENCH_BIN)/monbench: $(BENCH_DIR)/monbench.c $(BENCH_SHARED) $(BENCH_HDRS) $(LIB_HDRS) $(LIB_A)
 	@mkdir -p $(@D)
 	@rm -f $@
-	$(CC) $(ALL_CFLAGS) -o $@ $< $(TOP)/tests/harness.c $(LIB_A) $(LMONSTER_EXTRA_LIBS) -static \
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(BENCH_SHARED) $(LIB_A) $(LMONSTER_EXTRA_LIBS) -static \
 		-pthread 2>&1 | \
 		{ grep -v "statically linked applications requires at runtime" || true; }
 	@test -x $@

@@ -172,9 +172,7 @@ struct coll {
 
 static uint32_t key_hash(uint32_t pid, uint64_t start)
 {
-	uint64_t h = (pid * 0x9e3779b97f4a7c15ULL) ^ (start * 0xc2b2ae3d27d4eb4fULL);
-
-	return (uint32_t)(h >> 40) & (NKEYS - 1);
+	return (uint32_t)th_mix(start ^ th_mix(pid)) & (NKEYS - 1);
 }
 
 static struct key *key_get(struct coll *c, uint32_t pid, uint64_t start, bool create)

@@ -189,6 +189,17 @@ int vt_end(void)
 
 /* ---- the device ----------------------------------------------------------------------- */
 
+bool vt_all_zero(const void *p, size_t len)
+{
+	const unsigned char *c = p;
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (c[i])
+			return false;
+	return true;
+}
+
 int vt_ioctl(int fd, unsigned long cmd, void *arg)
 {
 	return ioctl(fd, cmd, arg) < 0 ? errno : 0;

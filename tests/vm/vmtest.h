@@ -58,16 +58,7 @@ struct vt_dev {
 };
 
 /* Reserved fields must read back as zero. */
-static inline bool vt_all_zero(const void *p, size_t len)
-{
-	const unsigned char *c = p;
-	size_t i;
-
-	for (i = 0; i < len; i++)
-		if (c[i])
-			return false;
-	return true;
-}
+bool vt_all_zero(const void *p, size_t len);
 
 /* ioctl returning 0 or the errno it failed with. */
 int vt_ioctl(int fd, unsigned long cmd, void *arg);
