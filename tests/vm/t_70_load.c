@@ -105,7 +105,8 @@ static size_t distinct(uint32_t *v, size_t n)
 
 /* run the sampler at 100 Hz in scope for at least n sweeps, consuming into a fresh c */
 static uint64_t run_sweeps(struct vt_dev *d, struct ctx *c, int scope, pid_t tgid, uint64_t n,
-			   unsigned int timeout_ms, struct monster_stats *s0, struct monster_stats *s1)
+			   unsigned int timeout_ms, struct monster_stats *s0,
+			   struct monster_stats *s1)
 {
 	int err;
 

@@ -631,8 +631,8 @@ static void phase_held(unsigned int ms)
 		 all.n[OP_STATS], all.stats_torn, all.stats_torn ? "; first: " : "", all.torn_first);
 	th_check(all.n[OP_MAPCHECK] > 0 && all.bad[OP_MAPCHECK] == 0, "race-held-mappings-intact",
 		 "%" PRIu64 " looks at mapped ring headers: all intact", all.n[OP_MAPCHECK]);
-	th_check(x.fk.count >= 5, "race-held-killed-children", "%" PRIu64 " children killed while using the device",
-		 x.fk.count);
+	th_check(x.fk.count >= 5, "race-held-killed-children",
+		 "%" PRIu64 " children killed while using the device", x.fk.count);
 
 	/* quiet again: stop, then judge what the consumer saw */
 	vt_stop(keeper);

@@ -277,7 +277,8 @@ int vt_map(struct vt_dev *d)
 	int err;
 
 	d->tails = vt_map_region(d, in->tails_size, in->tails_offset, PROT_READ | PROT_WRITE);
-	d->hdr = d->tails ? vt_map_region(d, in->headers_size, in->headers_offset, PROT_READ) : NULL;
+	d->hdr = d->tails ? vt_map_region(d, in->headers_size, in->headers_offset, PROT_READ)
+			  : NULL;
 	d->data = d->hdr ? vt_map_region(d, in->data_size, in->data_offset, PROT_READ) : NULL;
 	if (!d->data) {
 		err = -errno;
