@@ -16,22 +16,25 @@
 
 BENCH_DIR   := $(TOP)/tests/bench
 BENCH_BIN   := $(BUILD)/bench/bin
-BENCH_HDRS  := $(BENCH_DIR)/bench.h $(TOP)/uapi/monster.h
+BENCH_HDRS  := $(BENCH_DIR)/bench.h $(TEST_HARNESS_H) $(TOP)/uapi/monster.h
+BENCH_SHARED := $(BENCH_DIR)/bench.c $(TEST_HARNESS)
 BENCH_PROGS := $(BENCH_BIN)/spawn $(BENCH_BIN)/procscan $(BENCH_BIN)/monbench
 
 .PHONY: bench bench-progs
 bench-progs: $(BENCH_PROGS)
 
-$(BENCH_BIN)/spawn $(BENCH_BIN)/procscan: $(BENCH_BIN)/%: $(BENCH_DIR)/%.c $(BENCH_HDRS)
+$(BENCH_BIN)/spawn $(BENCH_BIN)/procscan: $(BENCH_BIN)/%: $(BENCH_DIR)/%.c $(BENCH_SHARED) \
+					     $(BENCH_HDRS)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -o $@ $< -static
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(BENCH_SHARED) -static
 
 # linked with liblmonster.a (and what its objects need), fully static for the guest; the
 # library's dlopen of libcuda is never reached here, so glibc's static-dlopen note is noise
-$(BENCH_BIN)/monbench: $(BENCH_DIR)/monbench.c $(BENCH_HDRS) $$(LIB_HDRS) $$(LIB_A)
+$(BENCH_BIN)/monbench: $(BENCH_DIR)/monbench.c $(BENCH_SHARED) $(BENCH_HDRS) $$(LIB_HDRS) \
+		       $$(LIB_A)
 	@mkdir -p $(@D)
 	@rm -f $@
-	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIB_A) $(LIB_LIBS) -static -pthread 2>&1 | \
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(BENCH_SHARED) $(LIB_A) $(LIB_LIBS) -static -pthread 2>&1 | \
 		{ grep -v "statically linked applications requires at runtime" || true; }
 	@test -x $@
 

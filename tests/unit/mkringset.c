@@ -5,7 +5,7 @@
  *
  *   mkringset PATH [--slots N] [--records K] [--ring R] [--sweeps S] [--comm HEX]...
  *       create PATH (replacing it) and push K records, ids 0..K-1: rbx = id,
- *       rcx = mix(id); ring R, or the shard rule if no --ring; with --comm,
+ *       rcx = th_mix(id); ring R, or the shard rule if no --ring; with --comm,
  *       record id's comm is the (id mod n)th of the n given, up to 15 bytes
  *       in hex (any byte but NUL)
  *   mkringset PATH --hold R
@@ -19,15 +19,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../harness.h"
 #include "lmonster.h"
-
-static uint64_t mix(uint64_t x)
-{
-	x += 0x9e3779b97f4a7c15ULL;
-	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-	return x ^ (x >> 31);
-}
 
 /* hex pairs into comm (NUL-terminated): 0, or -1 for bad or too many digits, or a NUL */
 static int parse_comm(const char *hex, char *comm, size_t size)
@@ -124,11 +117,11 @@ int main(int argc, char **argv)
 		else
 			snprintf(s.comm, sizeof(s.comm), id % 7 == 3 ? "we\"ird\\%lu" : "proc-%lu",
 				 id % 50);
-		s.rip = mix(id * 3 + 1) & 0x7fffffffffffULL;
-		s.rsp = mix(id * 3 + 2) & 0x7fffffffffffULL;
-		s.rax = mix(id * 3 + 3) & 0xffff;
+		s.rip = th_mix(id * 3 + 1) & 0x7fffffffffffULL;
+		s.rsp = th_mix(id * 3 + 2) & 0x7fffffffffffULL;
+		s.rax = th_mix(id * 3 + 3) & 0xffff;
 		s.rbx = id;
-		s.rcx = mix(id);
+		s.rcx = th_mix(id);
 		s.mem_bytes = (4096 + id % 1000) * 4096ULL;
 		s.utime_ns = id * 1000000ULL;
 		s.stime_ns = id * 500000ULL;

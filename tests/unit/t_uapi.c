@@ -63,7 +63,7 @@ out:;
 
 static void test_uapi_shard(void)
 {
-	unsigned long n = ut_scale(2000000), i;
+	unsigned long n = th_scale(2000000), i;
 	unsigned int hist[MONSTER_NR_RINGS] = { 0 }, r;
 	uint64_t c = 0;
 
@@ -76,7 +76,7 @@ static void test_uapi_shard(void)
 		CHECK(monster_shard(c) == ref_shard(c), "shard(%llu) = %u, reference %u",
 		      (unsigned long long)c, monster_shard(c), ref_shard(c));
 	for (i = 0; i < n; i++) {
-		c = ut_mix(i);
+		c = th_mix(i);
 		r = monster_shard(c);
 		CHECK(r == ref_shard(c), "shard(%#llx) = %u, reference %u",
 		      (unsigned long long)c, r, ref_shard(c));
@@ -96,12 +96,12 @@ out:;
 
 static void test_uapi_hecke_composition(void)
 {
-	unsigned long n = ut_scale(20000), k;
+	unsigned long n = th_scale(20000), k;
 	unsigned int i, j, checked = 0;
 
 	for (k = 0; k < n + 71; k++) {
 		/* all residues first, then random 64-bit values */
-		uint64_t x = k < 71 ? k : ut_mix(k);
+		uint64_t x = k < 71 ? k : th_mix(k);
 
 		for (i = 0; i < MONSTER_NR_RINGS; i++) {
 			unsigned int p = ref_primes[i];
@@ -126,7 +126,7 @@ static void test_uapi_hecke_composition(void)
 out:;
 }
 
-const struct unit_test uapi_tests[] = {
+const struct th_test uapi_tests[] = {
 	{ "uapi_primes", test_uapi_primes },
 	{ "uapi_shard", test_uapi_shard },
 	{ "uapi_hecke_composition", test_uapi_hecke_composition },
