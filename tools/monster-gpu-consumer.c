@@ -58,7 +58,7 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 "Usage: %s [OPTION]...\n"
-"Consume the Monster rings and process them as the seed's [15, N, 10] tensor:\n"
+"Consume the Monster rings and process them as one [15, N, 10] tensor:\n"
 "every feature (pid, timestamp, rip, rsp, rax, rbx, rcx, rdx, memory, CPU time)\n"
 "scaled by prime/71, on the GPU (records read in place, zero copy) or on the CPU\n"
 "with bit-identical results; count 8080 walk patterns and Hecke anomalies.\n"
@@ -69,7 +69,7 @@ static void usage(FILE *f)
 "  -c, --cpu             use the CPU path (otherwise the CPU is used only when no\n"
 "                        GPU can be used, with the reason printed)\n"
 "      --require-gpu     fail instead of falling back to the CPU\n"
-"  -i, --interval MS     at most one batch per MS milliseconds (default 100: the seed's 10 Hz)\n"
+"  -i, --interval MS     at most one batch per MS milliseconds (default 100: 10 Hz)\n"
 "  -b, --max-batch N     records per ring per batch (default: the ring size)\n"
 "  -j, --json            print one JSON object at the end instead of the text report\n"
 "  -q, --quiet           no per-batch lines\n"

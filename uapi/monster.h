@@ -254,7 +254,7 @@ struct monster_sweep_hist {
 #define MONSTER_IOC_GET_SWEEP_HIST _IOR(MONSTER_IOC_MAGIC, 0x07, struct monster_sweep_hist)
 
 /*
- * The Monster primes and the seed's sharding, as plain inline functions so
+ * The Monster primes and the shard rule, as plain inline functions so
  * every consumer (kernel, C, CUDA) computes exactly what the driver does.
  */
 #ifndef MONSTER_HD

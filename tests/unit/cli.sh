@@ -150,7 +150,7 @@ if [ "$rc" = 0 ] && [ "$lines" = 15 ] &&
 	printf '%s' "$out" | grep -q '^Prime  2 (shard  0): 100 samples, ring: 64/64, dropped 36$' &&
 	printf '%s' "$out" | grep -q '^Total samples: 100 (dropped 36)$' &&
 	printf '%s' "$out" | grep -q '^Sweeps: 3, overruns 0'; then
-	pass status "15 seed-shaped ring lines; ring 0: 100 samples, 64/64, 36 dropped"
+	pass status "15 per-ring statistics lines; ring 0: 100 samples, 64/64, 36 dropped"
 else
 	fail status "rc $rc ($lines ring lines): $out $err"
 fi

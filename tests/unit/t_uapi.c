@@ -13,7 +13,7 @@ static const unsigned int ref_primes[MONSTER_NR_RINGS] = {
 };
 
 /*
- * The seed's rule, derived another way: for m = combined mod 71 (< 71) the
+ * The shard rule, derived another way: for m = combined mod 71 (< 71) the
  * first Monster prime dividing m is m's smallest prime factor when that is
  * a Monster prime; a non-Monster smallest factor (37, 43, ...) means m is
  * that prime itself (m < 71), so nothing divides: ring 14. m = 0 is
@@ -87,7 +87,7 @@ static void test_uapi_shard(void)
 	}
 	for (r = 0; r < MONSTER_NR_RINGS; r++)
 		CHECK(hist[r], "ring %u never chosen in %lu values", r, n);
-	/* monster_combined is the seed's xor */
+	/* monster_combined is the xor of the five fields */
 	CHECK(monster_combined(1, 2, 4, 8, 16) == 31, "combined is the xor of its inputs");
 	PASSED("%lu random + %zu edge + 213 residues match the factoring reference; all 15 rings hit",
 	       n, sizeof(edge) / sizeof(edge[0]));

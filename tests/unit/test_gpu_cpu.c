@@ -3,9 +3,10 @@
  * test_gpu_cpu.c - tests of the GPU consumer's computation and plumbing:
  *
  *   test_gpu_cpu --tool PATH [--fake-cuda PATH] [NAME-SUBSTRING...]
- *	the CPU path against a reference written here from the seed's
- *	formulas (plain loops, wide integers, no shared code), on file-backed
- *	rings with wrapped, empty and full ranges; the header's arithmetic
+ *	the CPU path against a reference written here from the formulas
+ *	of monster_features.h's header (plain loops, wide integers, no
+ *	shared code), on file-backed rings with wrapped, empty and full
+ *	ranges; the header's arithmetic
  *	against independent implementations; the fallback without a CUDA
  *	driver; the host side of the GPU path against a stand-in driver
  *	(fake_libcuda.c: entry points, registration, launch parameters,
@@ -56,7 +57,7 @@ typedef unsigned __int128 u128;
 
 static const char *tool_path, *fake_path;
 
-/* ------------------------------------------- the reference, from the seed */
+/* ------------------------------------- the reference, from the formulas */
 
 /* float(v), round to nearest even, with integers only */
 static float ref_u64_to_float(uint64_t v)
@@ -88,7 +89,7 @@ static float ref_u64_to_float(uint64_t v)
 }
 
 /*
- * The seed's tensor * (prime as f32) / 71.0 in single precision. Computed
+ * tensor * (prime as f32) / 71.0 in single precision. Computed
  * in double and rounded once to float: the product x * p is exact in
  * double, and double carries more than 2 * 24 + 2 bits, so rounding the
  * double quotient to float gives the correctly rounded float quotient.
@@ -107,13 +108,13 @@ static u128 ref_fix(float t)
 	return (u128)((double)t * 4294967296.0);
 }
 
-/* seed: (sum % 8080.0).abs() < 1.0, for the exact non-negative sum */
+/* the 8080 walk pattern, (sum % 8080.0).abs() < 1.0, for the exact non-negative sum */
 static int ref_pattern(u128 s)
 {
 	return (s >> 32) % 8080 == 0;
 }
 
-/* seed: |apply_hecke(rip, shard) - rax % 71| > 10, apply_hecke = (x * p) % 71 */
+/* the Hecke anomaly, |apply_hecke(rip, shard) - rax % 71| > 10, apply_hecke = (x * p) % 71 */
 static int ref_anomaly(uint64_t rip, uint64_t rax, unsigned int p)
 {
 	long long expected = (long long)(((u128)rip * p) % 71);

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * t_80_observability - the seed's operational touches: the debugfs
+ * t_80_observability - the operational touches: the debugfs
  * "Statistics" file agrees with GET_STATS, the monster_sampler:sweep
  * tracepoint fires once per sweep with tasks, duration and dropped, and the
  * init lines are in the kernel log.

@@ -99,7 +99,7 @@ void print_sampler_line(struct lmonster *h, const struct monster_stats *st,
 	       (unsigned long long)st->last_sweep_tasks);
 }
 
-/* The sampler design's per-ring "Statistics" line, plus what was lost. */
+/* The per-ring "Statistics" line, plus what was lost. */
 void print_ring_line(const struct monster_ring_stats *r, unsigned int i, const double *rate)
 {
 	printf("Prime %2u (shard %2u): %llu samples, ring: %llu/%u, dropped %llu", r->prime, i,
@@ -138,7 +138,7 @@ const struct command cmd_status = {
 	.name = "status",
 	.args = "",
 	.summary = "sampler state and per-ring statistics",
-	.help = "Show the sampler's state and, per ring, the seed's statistics line:\n"
+	.help = "Show the sampler's state and, per ring, its statistics line:\n"
 		"  Prime  2 (shard  0): N samples, ring: FILL/SLOTS, dropped D\n"
 		"plus sweeps, overruns, last and max sweep time and the rate.\n",
 	.open_flags = LMONSTER_OPEN_CONTROL,
