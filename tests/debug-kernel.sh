@@ -83,14 +83,17 @@ check_config() {
 	[ -z "$bad" ] || fail config "not in the final .config (a dependency is missing):$bad"
 }
 
+# ARCH=x86_64: for ARCH=x86 (the default on an x86-64 host) tinyconfig is a 32-bit kernel
+kmake=(make -C "$src" O="$obj" ARCH=x86_64)
+
 config_key="$src_key; fragment $(sha256sum <"$fragment" | cut -d' ' -f1); $(gcc --version | head -n1)"
 if [ "$(cat "$obj/config.stamp" 2>/dev/null)" != "$config_key" ]; then
 	note "configuring: make tinyconfig, then $fragment (log: $kd/config.log)"
 	mkdir -p "$obj"
 	rm -f "$obj/config.stamp" "$kd/build.stamp"
-	if ! { make -C "$src" O="$obj" tinyconfig &&
+	if ! { "${kmake[@]}" tinyconfig &&
 		"$src/scripts/kconfig/merge_config.sh" -m -O "$obj" "$obj/.config" "$fragment" &&
-		make -C "$src" O="$obj" olddefconfig; } >"$kd/config.log" 2>&1; then
+		"${kmake[@]}" olddefconfig; } >"$kd/config.log" 2>&1; then
 		tail -n 20 "$kd/config.log" >&2
 		fail config "configuring the kernel failed (log: $kd/config.log)"
 	fi
@@ -105,7 +108,7 @@ if [ "$(cat "$kd/build.stamp" 2>/dev/null)" = "$config_key" ] && [ -f "$obj/vmli
 else
 	note "building the kernel: nice -n 10 make -j$jobs (log: $kd/build.log)"
 	t0=$(date +%s)
-	if ! nice -n 10 make -C "$src" O="$obj" -j"$jobs" all >"$kd/build.log" 2>&1; then
+	if ! nice -n 10 "${kmake[@]}" -j"$jobs" all >"$kd/build.log" 2>&1; then
 		tail -n 30 "$kd/build.log" >&2
 		fail build "make failed (log: $kd/build.log)"
 	fi
