@@ -76,7 +76,7 @@ help:
 	@echo "make check      set up and run every test; ends with 'N passed, M failed'"
 	@echo "make bench      performance tables: sampler vs /proc, drain rate, wake-up latency"
 	@echo "make check-stress  the VM suite with the long stress/fuzz runs (~35 min)"
-	@echo "make check-debug   the VM suite on a lockdep + KASAN 6.12 kernel built from Debian's source"
+	@echo "make check-debug   the VM suite on a lockdep + KASAN 6.12 kernel built from source"
 	@echo "make modules KVER=<kernel release>   build monster.ko for that kernel"
 	@echo "sudo make dkms-install | dkms-uninstall   install the module with DKMS"
 	@echo "make install PREFIX=... DESTDIR=...  install library, headers, tools"

@@ -86,7 +86,8 @@ check_config() {
 # ARCH=x86_64: for ARCH=x86 (the default on an x86-64 host) tinyconfig is a 32-bit kernel
 kmake=(make -C "$src" O="$obj" ARCH=x86_64)
 
-config_key="$src_key; fragment $(sha256sum <"$fragment" | cut -d' ' -f1); $(gcc --version | head -n1)"
+config_key="$src_key; fragment $(sha256sum <"$fragment" | cut -d' ' -f1)"
+config_key+="; $(gcc --version | head -n1)"
 if [ "$(cat "$obj/config.stamp" 2>/dev/null)" != "$config_key" ]; then
 	note "configuring: make tinyconfig, then $fragment (log: $kd/config.log)"
 	mkdir -p "$obj"
@@ -104,7 +105,8 @@ fi
 # --- the build ---------------------------------------------------------------------------
 if [ "$(cat "$kd/build.stamp" 2>/dev/null)" = "$config_key" ] && [ -f "$obj/vmlinux" ] &&
 	[ -f "$obj/Module.symvers" ]; then
-	note "kernel $(cat "$obj/include/config/kernel.release") is up to date in $obj ($(cat "$kd/build-time" 2>/dev/null || echo "build time unknown"))"
+	note "kernel $(cat "$obj/include/config/kernel.release") is up to date in $obj" \
+		"($(cat "$kd/build-time" 2>/dev/null || echo "build time unknown"))"
 else
 	note "building the kernel: nice -n 10 make -j$jobs (log: $kd/build.log)"
 	t0=$(date +%s)
@@ -113,7 +115,8 @@ else
 		fail build "make failed (log: $kd/build.log)"
 	fi
 	secs=$(($(date +%s) - t0))
-	echo "built in $((secs / 60)) min $((secs % 60)) s with -j$jobs on $(date -u +%F)" >"$kd/build-time"
+	echo "built in $((secs / 60)) min $((secs % 60)) s with -j$jobs on $(date -u +%F)" \
+		>"$kd/build-time"
 	echo "$config_key" >"$kd/build.stamp"
 	note "$(cat "$kd/build-time"); $(du -sh "$kd" | cut -f1) in $kd"
 fi
@@ -130,18 +133,21 @@ log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 while IFS='|' read -r kind line; do
 	printf '[   12.345678] %s\n' "$line" >"$log"
-	if out=$(bash "$here/vm/check-kernel-log.sh" "$log") || [[ "$out" != *"FAIL kernel-log-$kind:"* ]]; then
-		fail log-check "tests/vm/check-kernel-log.sh does not report '$line' as kernel-log-$kind"
+	if out=$(bash "$here/vm/check-kernel-log.sh" "$log") ||
+		[[ "$out" != *"FAIL kernel-log-$kind:"* ]]; then
+		fail log-check "check-kernel-log.sh does not report '$line' as kernel-log-$kind"
 	fi
 done <<'EOF'
 KASAN|BUG: KASAN: slab-use-after-free in monster_ioctl+0x4c/0x1e0 [monster]
 KFENCE|BUG: KFENCE: out-of-bounds read in monster_release+0x20/0x90 [monster]
 lockdep|WARNING: possible circular locking dependency detected
 lockdep|WARNING: inconsistent lock state
+lock-misuse|[ BUG: Invalid wait context ]
 sleep-in-atomic|BUG: sleeping function called from invalid context at kernel/locking/mutex.c:585
 lockdep-off|INFO: lockdep is turned off.
 UBSAN|UBSAN: array-index-out-of-bounds in driver/monster_ring.c:88:12
-list-corruption|list_add corruption. prev->next should be next (ffff888003c1b2a8), but was 0000000000000000.
+list-corruption|list_del corruption, ffff888003c1b2a8->next is LIST_POISON1 (dead000000000100)
+lock-misuse|WARNING: suspicious RCU usage
 debug-objects|ODEBUG: free active (active state 0) object: 00000000a1b2c3d4 object type: hrtimer
 EOF
 rm -f "$log"

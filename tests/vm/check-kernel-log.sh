@@ -39,7 +39,9 @@ call-trace|Call Trace
 kernel-BUG|kernel BUG at
 bad-page|Bad page (state|map)
 KFENCE|KFENCE
-lockdep|possible (circular|recursive) locking|inconsistent lock state|possible irq lock inversion|suspicious RCU usage|bad unlock balance|lock held when returning to user space|held lock freed
+lockdep|possible (circular|recursive) locking|inconsistent lock state|lock (inversion|order)
+lock-misuse|Invalid wait context|suspicious RCU usage|bad unlock balance|held lock freed
+lock-held|lock held when returning to user space|still has locks held
 lockdep-off|lockdep is turned off|turning off the locking correctness validator
 sleep-in-atomic|sleeping function called from invalid context|scheduling while atomic
 debug-objects|ODEBUG:'

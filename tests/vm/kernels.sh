@@ -33,8 +33,10 @@ self_built() {
 
 if [ -n "${MONSTER_KERNELS:-}" ]; then
 	for k in $MONSTER_KERNELS; do
-		usable "$k" || self_built "$k" ||
-			{ echo "kernels.sh: $k has no /boot/vmlinuz-$k or /lib/modules/$k/build" >&2; exit 1; }
+		if ! usable "$k" && ! self_built "$k"; then
+			echo "kernels.sh: $k has no /boot/vmlinuz-$k or /lib/modules/$k/build" >&2
+			exit 1
+		fi
 		echo "$k"
 	done
 	exit 0

@@ -69,15 +69,16 @@ vmlinuz=/boot/vmlinuz-$kver
 # --- a self-built kernel ----------------------------------------------------------------
 # When <kver> is the release of MONSTER_KERNEL_TREE, the guest boots that tree's vmlinux (its
 # PVH entry; --bzimage: its bzImage) and `make modules` builds against the tree (KDIR).
-tree=""
-if [ -n "${MONSTER_KERNEL_TREE:-}" ] &&
-	[ "$(cat "$MONSTER_KERNEL_TREE/include/config/kernel.release" 2>/dev/null)" = "$kver" ]; then
-	tree=$MONSTER_KERNEL_TREE
+tree=${MONSTER_KERNEL_TREE:-}
+if [ -n "$tree" ] && [ "$(cat "$tree/include/config/kernel.release" 2>/dev/null)" = "$kver" ]; then
 	vmlinuz=$tree/vmlinux
 	[ "${MONSTER_VM_BZIMAGE:-0}" != 1 ] || vmlinuz=$tree/arch/x86/boot/bzImage
 	export KDIR=$tree
 	# the module's rule knows its sources, not the kernel: a rebuilt tree needs a new one
-	[ ! "$BUILD/kmod/$kver/monster.ko" -ot "$tree/vmlinux" ] || rm -f "$BUILD/kmod/$kver/monster.ko"
+	tree_ko=$BUILD/kmod/$kver/monster.ko
+	[ ! "$tree_ko" -ot "$tree/vmlinux" ] || rm -f "$tree_ko"
+else
+	tree=""
 fi
 
 if [ ! -f "$vmlinuz" ]; then
@@ -260,7 +261,8 @@ CONFIG_LOCKDEP|lockdep|Lock dependency validator
 CONFIG_KFENCE|KFENCE|kfence: initialized
 EOF
 	if [ -n "$dead" ]; then
-		result FAIL kernel-sanitizers "enabled in $tree/.config but not announced in the guest's log: ${dead#, }"
+		result FAIL kernel-sanitizers \
+			"enabled in $tree/.config but not announced in the guest's log: ${dead#, }"
 	elif [ -n "$live" ]; then
 		result PASS kernel-sanitizers "${live#, } announced at boot"
 	fi
