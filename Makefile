@@ -63,7 +63,7 @@ USERSPACE_TARGETS :=
 # The kernel module sources, copied per kernel so two kernels never share objects.
 KMOD_SRC := Kbuild $(wildcard driver/*.c driver/*.h) uapi/monster.h
 
-.PHONY: all userspace setup modules check check-stress demo clean install uninstall \
+.PHONY: all userspace setup modules check check-stress check-debug demo clean install uninstall \
 	dkms-install dkms-uninstall help config-force
 
 all: userspace
@@ -76,6 +76,7 @@ help:
 	@echo "make check      set up and run every test; ends with 'N passed, M failed'"
 	@echo "make bench      performance tables: sampler vs /proc, drain rate, wake-up latency"
 	@echo "make check-stress  the VM suite with the long stress/fuzz runs (~35 min)"
+	@echo "make check-debug   the VM suite on a lockdep + KASAN 6.12 kernel built from source"
 	@echo "make modules KVER=<kernel release>   build monster.ko for that kernel"
 	@echo "sudo make dkms-install | dkms-uninstall   install the module with DKMS"
 	@echo "make install PREFIX=... DESTDIR=...  install library, headers, tools"
@@ -98,6 +99,12 @@ check: setup
 # poisoning on (6.1, 6.12, 6.12-rt: about 35 minutes)
 check-stress: setup
 	@MONSTER_STRESS=long MONSTER_CHECK_ONLY=vm bash $(TOP)/tests/check.sh
+
+# the VM suite on a 6.12 debug kernel (lockdep, KASAN, KFENCE, ...) built from Debian's
+# linux-source-6.12 into build/kdebug, and rebuilt only when its inputs changed
+check-debug:
+	@bash $(TOP)/tests/setup.sh --debug
+	@bash $(TOP)/tests/debug-kernel.sh
 
 demo: setup
 	@bash $(TOP)/tests/vm/demo.sh

@@ -2,6 +2,7 @@
 # Installs everything monster's build, demo and tests need on a fresh Debian 12 machine:
 # toolchain pieces, the three test kernels (6.1, 6.12 and PREEMPT_RT 6.12) with headers, qemu,
 # busybox, dkms, sparse. Idempotent: a second run only checks. Needs root (apt-get).
+#   setup.sh --debug   also what building the debug kernel needs (tests/debug-kernel.sh)
 set -euo pipefail
 
 need_root() {
@@ -35,6 +36,11 @@ base_pkgs="$base_pkgs gcc-multilib xz-utils zstd openssl shellcheck linux-source
 # the tools print JSON through json-c (libjson-c-dev: headers, shared and static library);
 # the CLI tests parse that JSON with python3's json module
 base_pkgs="$base_pkgs libjson-c-dev python3"
+# --debug: the kernel build of tests/debug-kernel.sh (its source is linux-source-6.12, above):
+# bc, bison and flex for the build and Kconfig, libelf-dev for objtool (the ORC unwinder)
+if [ "${1:-}" = --debug ]; then
+	base_pkgs="$base_pkgs bc bison flex libelf-dev"
+fi
 
 missing=""
 for p in $base_pkgs; do

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Checks a VM run's kernel log for anything that means the kernel was unhappy: warnings,
 # BUGs, oopses, lockups, RCU stalls, sanitizer reports, stack traces. One FAIL line per kind
-# found (with a count and the first line), or one PASS line.
+# found (with a count and the first line), or one PASS line. Beside the generic kinds, the
+# reports of a debug kernel (lockdep, KASAN, KFENCE, DEBUG_ATOMIC_SLEEP, debug objects) have
+# their own, and a lockdep that switched itself off is one: it can no longer vouch for locking.
 #
 #   check-kernel-log.sh [--label L] CONSOLE_LOG [GUEST_LOG]
 # GUEST_LOG is the results channel with the `MONSTER-VM dmesg-begin/-end` section (the whole
@@ -13,7 +15,7 @@ set -euo pipefail
 
 label=""
 if [ "${1:-}" = --label ]; then label="[$2] "; shift 2; fi
-[ $# -ge 1 ] || { sed -n '2,12p' "$0"; exit 2; }
+[ $# -ge 1 ] || { sed -n '2,13p' "$0"; exit 2; }
 console=$1
 guest=${2:-}
 
@@ -33,7 +35,16 @@ UBSAN|UBSAN
 kmemleak|kmemleak
 list-corruption|list_(add|del) corruption
 refcount|refcount_t:
-call-trace|Call Trace'
+call-trace|Call Trace
+kernel-BUG|kernel BUG at
+bad-page|Bad page (state|map)
+KFENCE|KFENCE
+lockdep|possible (circular|recursive) locking|inconsistent lock state|lock (inversion|order)
+lock-misuse|Invalid wait context|suspicious RCU usage|bad unlock balance|held lock freed
+lock-held|lock held when returning to user space|still has locks held
+lockdep-off|lockdep is turned off|turning off the locking correctness validator
+sleep-in-atomic|sleeping function called from invalid context|scheduling while atomic
+debug-objects|ODEBUG:'
 
 msgs=$(mktemp)
 trap 'rm -f "$msgs"' EXIT

@@ -6,8 +6,8 @@
 #   kernels.sh [--rt] [--series 6.1|6.12]...
 #     --rt        the PREEMPT_RT flavour (-rt-amd64) instead of the generic one
 #     --series S  only that series (repeatable); default: 6.1 and 6.12
-# MONSTER_KERNELS="rel1 rel2" overrides the discovery (each must still be installed);
-# MONSTER_RT=1 is --rt.
+# MONSTER_KERNELS="rel1 rel2" overrides the discovery (each must still be installed, or be
+# the release of the self-built tree MONSTER_KERNEL_TREE, see run-vm.sh); MONSTER_RT=1 is --rt.
 set -euo pipefail
 
 flavour=amd64
@@ -25,10 +25,18 @@ done
 [ ${#series[@]} -gt 0 ] || series=(6.1 6.12)
 
 usable() { [ -f "/boot/vmlinuz-$1" ] && [ -d "/lib/modules/$1/build" ]; }
+# a self-built kernel: its build tree holds the image and is the module's KDIR
+self_built() {
+	[ -n "${MONSTER_KERNEL_TREE:-}" ] && [ -f "$MONSTER_KERNEL_TREE/vmlinux" ] &&
+		[ "$(cat "$MONSTER_KERNEL_TREE/include/config/kernel.release" 2>/dev/null)" = "$1" ]
+}
 
 if [ -n "${MONSTER_KERNELS:-}" ]; then
 	for k in $MONSTER_KERNELS; do
-		usable "$k" || { echo "kernels.sh: $k has no /boot/vmlinuz-$k or /lib/modules/$k/build" >&2; exit 1; }
+		if ! usable "$k" && ! self_built "$k"; then
+			echo "kernels.sh: $k has no /boot/vmlinuz-$k or /lib/modules/$k/build" >&2
+			exit 1
+		fi
 		echo "$k"
 	done
 	exit 0

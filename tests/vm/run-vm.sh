@@ -16,7 +16,9 @@
 #     --smp N --mem MB   guest size (default 2 CPUs, 1024 MiB)
 #     --verbose          stream the guest console to stderr
 #     --bzimage          boot /boot/vmlinuz as it is (default: its extracted vmlinux, faster)
-# Environment: MONSTER_KO (as --ko), MONSTER_VM_TIMEOUT, MONSTER_VM_TEST_TIMEOUT, BUILD.
+# Environment: MONSTER_KO (as --ko), MONSTER_VM_TIMEOUT, MONSTER_VM_TEST_TIMEOUT,
+# MONSTER_VM_MEM (as --mem), BUILD; MONSTER_KERNEL_TREE: a self-built kernel's build directory
+# (tests/debug-kernel.sh): for its release, boot its vmlinux and build the module against it.
 # Logs: <outdir>/console.log (everything the guest printed) and results.log (the clean
 # results channel, the guest's second serial port).
 set -euo pipefail
@@ -25,12 +27,12 @@ here=$(cd "$(dirname "$0")" && pwd)
 TOP=$(cd "$here/../.." && pwd)
 BUILD=${BUILD:-$TOP/build}
 
-if [ $# -lt 1 ] || [ "${1#-}" != "$1" ]; then sed -n '2,21p' "$0"; exit 2; fi
+if [ $# -lt 1 ] || [ "${1#-}" != "$1" ]; then sed -n '2,23p' "$0"; exit 2; fi
 kver=$1
 shift
 ko=${MONSTER_KO:-} script="" outdir="" modargs="" only="" verbose=0
 vm_timeout=${MONSTER_VM_TIMEOUT:-480} test_timeout=${MONSTER_VM_TEST_TIMEOUT:-180}
-smp=2 mem=1024 extra_append=""
+smp=2 mem=${MONSTER_VM_MEM:-1024} extra_append=""
 progs=() adds=()
 while [ $# -gt 0 ]; do
 	case "$1" in
@@ -63,6 +65,22 @@ result() { # result PASS|FAIL|SKIP name detail
 failed=0
 
 vmlinuz=/boot/vmlinuz-$kver
+
+# --- a self-built kernel ----------------------------------------------------------------
+# When <kver> is the release of MONSTER_KERNEL_TREE, the guest boots that tree's vmlinux (its
+# PVH entry; --bzimage: its bzImage) and `make modules` builds against the tree (KDIR).
+tree=${MONSTER_KERNEL_TREE:-}
+if [ -n "$tree" ] && [ "$(cat "$tree/include/config/kernel.release" 2>/dev/null)" = "$kver" ]; then
+	vmlinuz=$tree/vmlinux
+	[ "${MONSTER_VM_BZIMAGE:-0}" != 1 ] || vmlinuz=$tree/arch/x86/boot/bzImage
+	export KDIR=$tree
+	# the module's rule knows its sources, not the kernel: a rebuilt tree needs a new one
+	tree_ko=$BUILD/kmod/$kver/monster.ko
+	[ ! "$tree_ko" -ot "$tree/vmlinux" ] || rm -f "$tree_ko"
+else
+	tree=""
+fi
+
 if [ ! -f "$vmlinuz" ]; then
 	result FAIL vm-boot "no kernel image $vmlinuz (run tests/setup.sh)"
 	exit 1
@@ -167,7 +185,7 @@ results=$outdir/results.log
 rm -f "$console" "$results"
 
 mkdir -p "$BUILD/vm"
-image=$(kernel_image "$vmlinuz")
+if [ -n "$tree" ]; then image=$vmlinuz; else image=$(kernel_image "$vmlinuz"); fi
 log "booting $image (tcg, $smp CPUs, ${mem} MiB, limit ${vm_timeout}s; log: $console)"
 qemu=(qemu-system-x86_64 -accel tcg -cpu max -m "$mem" -smp "$smp"
 	-kernel "$image" -initrd "$initrd" -append "$append"
@@ -230,5 +248,24 @@ while IFS= read -r line; do
 	echo "$line"
 	[ "${line%% *}" != FAIL ] || failed=1
 done < <(bash "$here/check-kernel-log.sh" --label "$kver" "$console" "$clean")
+
+# a self-built kernel: each sanitizer its .config enables must have announced itself at boot
+if [ -n "$tree" ]; then
+	live="" dead=""
+	while IFS='|' read -r opt name banner; do
+		grep -qx "$opt=y" "$tree/.config" || continue
+		if grep -qF -- "$banner" "$clean"; then live+=", $name"; else dead+=", $name"; fi
+	done <<'EOF'
+CONFIG_KASAN|KASAN|KernelAddressSanitizer initialized
+CONFIG_LOCKDEP|lockdep|Lock dependency validator
+CONFIG_KFENCE|KFENCE|kfence: initialized
+EOF
+	if [ -n "$dead" ]; then
+		result FAIL kernel-sanitizers \
+			"enabled in $tree/.config but not announced in the guest's log: ${dead#, }"
+	elif [ -n "$live" ]; then
+		result PASS kernel-sanitizers "${live#, } announced at boot"
+	fi
+fi
 
 exit "$failed"
