@@ -9,9 +9,11 @@
  */
 #define pr_fmt(fmt) "monster: " fmt
 
+#include <linux/math64.h>
 #include <linux/mm.h>
 #include <linux/pid.h>
 #include <linux/sched.h>
+#include <linux/sched/cputime.h>
 #include <linux/sched/signal.h>
 #include <linux/sched/task_stack.h>
 #include <linux/seqlock.h>
@@ -152,6 +154,48 @@ static void monster_group_times(struct task_struct *p, struct monster_times *acc
 	read_sequnlock_excl_irqrestore(lock, flags);
 }
 
+/*
+ * The user/system split /proc reports: the tick-sampled utime and stime
+ * scaled to the precise runtime, and kept from going backwards by the
+ * same state /proc uses, signal->prev_cputime. This is the kernel's
+ * cputime_adjust() (kernel/sched/cputime.c), which is not exported for
+ * thread groups; with the same state, a record and /proc/PID/stat read
+ * at the same moment agree.
+ */
+static void monster_cputime_adjust(struct monster_times *tm, struct prev_cputime *prev)
+{
+	u64 rtime = tm->runtime, stime = tm->stime, utime = tm->utime;
+	unsigned long flags;
+
+	raw_spin_lock_irqsave(&prev->lock, flags);
+	/* a racing reader got here first with a later runtime */
+	if (prev->stime + prev->utime >= rtime)
+		goto out;
+	if (stime == 0) {
+		utime = rtime;
+	} else if (utime == 0) {
+		stime = rtime;
+	} else {
+		stime = mul_u64_u64_div_u64(stime, rtime, stime + utime);
+		if (unlikely(stime > rtime))
+			stime = rtime;
+	}
+	/* neither moves backwards: both only take from the runtime's growth */
+	if (stime < prev->stime)
+		stime = prev->stime;
+	utime = rtime - stime;
+	if (utime < prev->utime) {
+		utime = prev->utime;
+		stime = rtime - utime;
+	}
+	prev->stime = stime;
+	prev->utime = utime;
+out:
+	tm->utime = prev->utime;
+	tm->stime = prev->stime;
+	raw_spin_unlock_irqrestore(&prev->lock, flags);
+}
+
 void monster_task_sample(struct task_struct *p, bool thread,
 			 struct monster_sample *s)
 {
@@ -178,10 +222,14 @@ void monster_task_sample(struct task_struct *p, bool thread,
 
 	monster_comm_and_mm(p, thread, s);
 
-	if (thread)
+	if (thread) {
 		monster_times_add(&tm, p);
-	else
+		/* exported for one task: the split /proc/PID/task/TID/stat shows */
+		task_cputime_adjusted(p, &tm.utime, &tm.stime);
+	} else {
 		monster_group_times(p, &tm);
+		monster_cputime_adjust(&tm, &p->signal->prev_cputime);
+	}
 	s->utime_ns = tm.utime;
 	s->stime_ns = tm.stime;
 	s->cpu_time_ns = tm.utime + tm.stime;

@@ -82,9 +82,19 @@
  * One record: 192 bytes (three cache lines), every field naturally aligned.
  * Registers are the user registers the task saved at its last kernel entry
  * (stale for a task running on another CPU; ax is -ENOSYS for a task blocked
- * in a system call). CPU times are accounted nanoseconds; for scope PROCESS
- * every counter is the whole thread group's (dead threads included, as
- * /proc/PID/stat reports them).
+ * in a system call). For scope PROCESS every counter is the whole thread
+ * group's (dead threads included, as /proc/PID/stat reports them).
+ *
+ * Times, in nanoseconds:
+ *   runtime_ns  the scheduler's precise on-CPU time (sum_exec_runtime) as
+ *               of the task's last accounting (a running task's current
+ *               slice is added at its next tick or switch);
+ *   utime_ns, stime_ns  user and system time as /proc/PID/stat (fields 14
+ *               and 15; thread scope: /proc/PID/task/TID/stat) reports
+ *               them: the tick-sampled split scaled so that the two add
+ *               up to runtime_ns, never decreasing (the kernel's
+ *               cputime_adjust(), sharing its state with /proc);
+ *   cpu_time_ns utime_ns + stime_ns.
  */
 struct monster_sample {
 	__u64 seq;		/* per-ring sequence number; gaps are drops */
@@ -107,7 +117,7 @@ struct monster_sample {
 	__u64 rdx;
 	__u64 mem_bytes;	/* resident set size */
 	__u64 cpu_time_ns;	/* utime_ns + stime_ns */
-	__u64 utime_ns;
+	__u64 utime_ns;		/* as /proc shows it (see above) */
 	__u64 stime_ns;
 	__u64 runtime_ns;	/* scheduler's precise on-CPU time */
 	__u64 min_flt;
