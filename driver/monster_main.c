@@ -14,6 +14,7 @@
 #include <linux/string.h>
 #include <linux/uaccess.h>
 
+#include "monster_compat.h"
 #include "monster_dev.h"
 
 #define CREATE_TRACE_POINTS
@@ -110,7 +111,11 @@ static void monster_config_fill(struct monster_dev *md, struct monster_config *c
 	c->scope = md->scope;
 	c->ring_slots = md->buf->slots;
 	c->numa_node = md->node;
+	c->flags = md->flags;
+	c->keyframe = md->keyframe;
+	c->sweep_threads = md->sweep_threads;
 }
+
 
 static long monster_ioc_get_config(struct monster_dev *md, void __user *arg)
 {
@@ -145,16 +150,26 @@ static long monster_ioc_set_config(struct monster_dev *md, void __user *arg)
 
 	if (copy_from_user(&c, arg, sizeof(c)))
 		return -EFAULT;
-	if (c.flags || c.__pad || memchr_inv(c.__reserved, 0, sizeof(c.__reserved)))
+	if ((c.flags & ~MONSTER_CF_ALL) || c.__pad ||
+	    memchr_inv(c.__reserved, 0, sizeof(c.__reserved)))
 		return -EINVAL;
 	if (!monster_rate_valid(c.rate_hz) || !monster_scope_valid(c.scope) ||
-	    !monster_slots_valid(c.ring_slots) || !monster_node_ok(c.numa_node))
+	    !monster_slots_valid(c.ring_slots) || !monster_node_ok(c.numa_node) ||
+	    !monster_keyframe_valid(c.keyframe) || !monster_sweep_threads_valid(c.sweep_threads))
 		return -EINVAL;
+	if ((c.flags & MONSTER_CF_CHANGED_ONLY) && !MONSTER_HAVE_CHANGED_ONLY)
+		return -EOPNOTSUPP;
 
 	mutex_lock(&md->lock);
-	if (c.ring_slots != md->buf->slots || c.numa_node != md->node)
+	/* the sweep threads are made at start */
+	if (c.sweep_threads != md->sweep_threads && md->thread)
+		ret = -EBUSY;
+	else if (c.ring_slots != md->buf->slots || c.numa_node != md->node)
 		ret = monster_resize(md, c.ring_slots, c.numa_node);
 	if (!ret) {
+		WRITE_ONCE(md->flags, c.flags);
+		WRITE_ONCE(md->keyframe, c.keyframe);
+		md->sweep_threads = c.sweep_threads;
 		WRITE_ONCE(md->rate_hz, c.rate_hz);
 		WRITE_ONCE(md->scope, c.scope);
 		/* let a sleeping sampler pick up a new rate now */
@@ -272,8 +287,11 @@ static int __init monster_init(void)
 	}
 
 	mutex_init(&md->lock);
+	init_completion(&md->helpers_done);
+	monster_sweep_init();
 	spin_lock_init(&md->stats_lock);
 	init_waitqueue_head(&md->wq);
+	md->sweep_steps = MONSTER_STEP_ALL;
 	md->rate_hz = rate_hz;
 	md->scope = threads ? MONSTER_SCOPE_THREAD : MONSTER_SCOPE_PROCESS;
 	md->node = param_numa_node;

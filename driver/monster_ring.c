@@ -1,7 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * monster_ring.c - the 15 rings: their memory, its mapping into userspace,
- * and the single-producer side of the ring protocol (see uapi/monster.h).
+ * and the producer side of the ring protocol (see uapi/monster.h).
+ *
+ * Producers (sweep threads, and any context that can take a raw spinlock
+ * with interrupts off) write a record under the ring's lock: reserve,
+ * write, publish. So [tail, head) is always complete, and the counters,
+ * read under the same lock, always add up: produced == head + dropped.
  */
 #define pr_fmt(fmt) "monster: " fmt
 
@@ -59,6 +64,7 @@ static void monster_buf_init_rings(struct monster_buf *buf)
 		struct monster_ring *r = &buf->ring[i];
 		size_t off = MONSTER_DATA_OFFSET + i * buf->ring_bytes;
 
+		raw_spin_lock_init(&r->lock);
 		r->mask = buf->slots - 1;
 		r->prime = monster_prime(i);
 		r->data = buf->vaddr + off;
@@ -147,7 +153,10 @@ void monster_buf_info(const struct monster_buf *buf, struct monster_info *info)
 	memset(info, 0, sizeof(*info));
 	info->abi_major = MONSTER_ABI_MAJOR;
 	info->abi_minor = MONSTER_ABI_MINOR;
+	/* what this driver offers of what the header defines */
 	info->features = MONSTER_FEATURES;
+	if (!MONSTER_HAVE_CHANGED_ONLY)
+		info->features &= ~MONSTER_FEAT_CHANGED_ONLY;
 	info->nr_rings = MONSTER_NR_RINGS;
 	info->record_size = sizeof(struct monster_sample);
 	info->ring_slots = buf->slots;
@@ -256,12 +265,12 @@ static bool monster_ring_observe_tail(struct monster_ring *r, u64 head, u64 *bad
 	return false;
 }
 
-/* The sampler's view: a rejected value is counted once, not every sweep. */
+/* A producer's view, under r->lock: a rejected value is counted once, not every time. */
 static void monster_ring_refresh_tail(struct monster_ring *r)
 {
 	u64 bad;
 
-	if (monster_ring_observe_tail(r, r->published, &bad)) {
+	if (monster_ring_observe_tail(r, r->head, &bad)) {
 		r->bad_tail_seen = false;
 	} else if (!r->bad_tail_seen || bad != r->last_bad_tail) {
 		r->bad_tail_seen = true;
@@ -284,39 +293,74 @@ u64 monster_ring_tail_at(struct monster_ring *r, u64 head)
 	return min(READ_ONCE(r->tail), head);
 }
 
-/*
- * The slot for the next record, or NULL if the ring is full: then the
- * record is dropped (it still takes a sequence number) and never
- * overwrites what the consumer has not released.
- */
-struct monster_sample *monster_ring_reserve(struct monster_ring *r)
+/* The mirror userspace reads: counters first, head last (release). */
+static void monster_ring_mirror(struct monster_ring *r)
 {
+	WRITE_ONCE(r->hdr->produced, r->produced);
+	WRITE_ONCE(r->hdr->dropped, r->dropped);
+	/* release: the records are complete before the consumer sees head */
+	smp_store_release(&r->hdr->head, r->head);
+}
+
+/*
+ * The slot for the next record, with r->lock held and *seq its sequence
+ * number; write it and call monster_ring_commit(). NULL (lock released)
+ * if the ring is full: the record is dropped, still takes a sequence
+ * number, and never overwrites what the consumer has not released.
+ */
+struct monster_sample *monster_ring_reserve(struct monster_ring *r, unsigned long *flags,
+					    u64 *seq)
+	__acquires(&r->lock)
+{
+	raw_spin_lock_irqsave(&r->lock, *flags);
+	*seq = r->produced;
 	if (r->head - READ_ONCE(r->tail) > r->mask) {
 		monster_ring_refresh_tail(r);
 		if (r->head - READ_ONCE(r->tail) > r->mask) {
 			r->dropped++;
 			r->produced++;
+			monster_ring_mirror(r);
+			raw_spin_unlock_irqrestore(&r->lock, *flags);
 			return NULL;
 		}
 	}
 	return &r->data[r->head & r->mask];
 }
 
-void monster_ring_commit(struct monster_ring *r)
+/* Publish the record monster_ring_reserve() handed out and drop the lock. */
+void monster_ring_commit(struct monster_ring *r, unsigned long flags)
+	__releases(&r->lock)
 {
 	r->head++;
 	r->produced++;
+	monster_ring_mirror(r);
+	raw_spin_unlock_irqrestore(&r->lock, flags);
 }
 
-/* Make committed records visible: counters first, head last (release). */
-void monster_ring_publish(struct monster_ring *r)
+/* Look at the consumer's tail now; the bad tails seen since the last call. */
+u64 monster_ring_take_bad_tails(struct monster_ring *r)
 {
-	WRITE_ONCE(r->hdr->produced, r->produced);
-	WRITE_ONCE(r->hdr->dropped, r->dropped);
-	/* release: the records are complete before the consumer sees head */
-	smp_store_release(&r->hdr->head, r->head);
-	r->published = r->head;
+	unsigned long flags;
+	u64 n;
+
+	raw_spin_lock_irqsave(&r->lock, flags);
 	monster_ring_refresh_tail(r);
+	n = r->bad_tails;
+	r->bad_tails = 0;
+	raw_spin_unlock_irqrestore(&r->lock, flags);
+	return n;
+}
+
+/* produced, dropped and head as of one moment: produced == head + dropped. */
+void monster_ring_counters(struct monster_ring *r, struct monster_ring_stats *rs)
+{
+	unsigned long flags;
+
+	raw_spin_lock_irqsave(&r->lock, flags);
+	rs->head = r->head;
+	rs->produced = r->produced;
+	rs->dropped = r->dropped;
+	raw_spin_unlock_irqrestore(&r->lock, flags);
 }
 
 /* True if any ring holds records the consumer has not released. */

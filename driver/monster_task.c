@@ -63,6 +63,22 @@ static void monster_clear_regs(struct monster_sample *s)
 	s->rdx = 0;
 }
 
+/*
+ * The 16 bytes of comm as two words: set_task_comm() pads it with NULs
+ * under task_lock(), which the caller holds. A string copy would be a
+ * byte loop; the last byte is forced to NUL all the same.
+ */
+static void monster_copy_comm(struct task_struct *p, struct monster_sample *s)
+{
+	const u64 *src = (const u64 *)p->comm;
+	u64 *dst = (u64 *)s->comm;
+
+	BUILD_BUG_ON(sizeof(p->comm) != 16 || sizeof(s->comm) != 16);
+	dst[0] = READ_ONCE(src[0]);
+	dst[1] = READ_ONCE(src[1]);
+	s->comm[15] = 0;
+}
+
 /* comm, and RSS from the first thread that still has an mm. */
 static void monster_comm_and_mm(struct task_struct *p, bool thread,
 				struct monster_sample *s)
@@ -70,8 +86,9 @@ static void monster_comm_and_mm(struct task_struct *p, bool thread,
 	struct task_struct *t;
 	bool found = false;
 
+	s->mem_bytes = 0;
 	task_lock(p);
-	strscpy_pad(s->comm, p->comm, sizeof(s->comm));
+	monster_copy_comm(p, s);
 	/* a kernel thread's mm is only borrowed (kthread_use_mm) */
 	if (p->mm && !(p->flags & PF_KTHREAD)) {
 		s->mem_bytes = get_mm_rss(p->mm) << PAGE_SHIFT;
@@ -118,7 +135,7 @@ static void monster_group_read(struct task_struct *p, struct monster_times *acc)
 	struct signal_struct *sig = p->signal;
 	struct task_struct *t;
 
-	memset(acc, 0, sizeof(*acc));
+	acc->run_delay = 0;	/* dead threads' run delay is not kept */
 	acc->utime = READ_ONCE(sig->utime);
 	acc->stime = READ_ONCE(sig->stime);
 	acc->runtime = READ_ONCE(sig->sum_sched_runtime);
@@ -196,13 +213,48 @@ out:
 	raw_spin_unlock_irqrestore(&prev->lock, flags);
 }
 
-void monster_task_sample(struct task_struct *p, bool thread,
+/*
+ * Every field of *s but seq, timestamp_ns, shard and hecke (the ring's and
+ * the sweep's), each written once: no memset, no string copy, which under
+ * emulation cost more than the reading. steps < MONSTER_STEP_ALL leaves
+ * the later fields unset (a profile, see enum monster_step).
+ */
+/*
+ * Whether a thread has been on a CPU since @ran_since (sched clock): it is
+ * there now, or the scheduler accounted its runtime since (se.exec_start
+ * moves at every tick, switch-in and switch-out it is accounted at).
+ */
+static bool monster_thread_ran(struct task_struct *t, u64 ran_since)
+{
+	return READ_ONCE(t->on_cpu) || READ_ONCE(t->se.exec_start) >= ran_since;
+}
+
+/*
+ * A changed-only sweep's test: the task (any thread of it, in process
+ * scope) ran since @ran_since, or it started after @born_since
+ * (CLOCK_MONOTONIC, as start_time) and has no record yet. Under RCU.
+ */
+bool monster_task_changed(struct task_struct *p, bool thread, u64 ran_since, u64 born_since)
+{
+	struct task_struct *t;
+
+	if (READ_ONCE(p->start_time) >= born_since)
+		return true;
+	if (thread)
+		return monster_thread_ran(p, ran_since);
+	for_each_thread(p, t)
+		if (monster_thread_ran(t, ran_since))
+			return true;
+	return false;
+}
+
+void monster_task_sample(struct task_struct *p, bool thread, u32 steps,
 			 struct monster_sample *s)
 {
-	struct monster_times tm = {};
+	struct monster_times tm;
 	u32 flags = thread ? MONSTER_SF_THREAD : 0;
 
-	memset(s, 0, sizeof(*s));
+	s->__pad0 = 0;
 	s->pid = task_pid_nr(p);
 	s->tgid = task_tgid_nr(p);
 	s->cpu = task_cpu(p);
@@ -214,15 +266,21 @@ void monster_task_sample(struct task_struct *p, bool thread,
 		flags |= MONSTER_SF_EXITING;
 	if (p->flags & PF_KTHREAD)
 		flags |= MONSTER_SF_KTHREAD | MONSTER_SF_NO_REGS;
-	else if ((flags & MONSTER_SF_EXITING) || !monster_user_regs(p, s))
+	else if ((flags & MONSTER_SF_EXITING) || steps < MONSTER_STEP_REGS ||
+		 !monster_user_regs(p, s))
 		flags |= MONSTER_SF_NO_REGS;
 	if (flags & MONSTER_SF_NO_REGS)
 		monster_clear_regs(s);
 	s->flags = flags;
+	if (steps < MONSTER_STEP_MM)
+		return;
 
 	monster_comm_and_mm(p, thread, s);
+	if (steps < MONSTER_STEP_TIMES)
+		return;
 
 	if (thread) {
+		memset(&tm, 0, sizeof(tm));
 		monster_times_add(&tm, p);
 		/* exported for one task: the split /proc/PID/task/TID/stat shows */
 		task_cputime_adjusted(p, &tm.utime, &tm.stime);

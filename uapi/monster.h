@@ -50,11 +50,15 @@
  * reads tells what the driver knows, the bits what it offers now.
  */
 #define MONSTER_ABI_MAJOR	1
-#define MONSTER_ABI_MINOR	1
+#define MONSTER_ABI_MINOR	2
 
 /* Feature bits (monster_info.features), each with the minor that added it. */
 #define MONSTER_FEAT_SWEEP_HIST	(1ULL << 0)	/* 1.1: MONSTER_IOC_GET_SWEEP_HIST */
-#define MONSTER_FEATURES	MONSTER_FEAT_SWEEP_HIST	/* what this header defines */
+#define MONSTER_FEAT_CHANGED_ONLY (1ULL << 1)	/* 1.2: MONSTER_CF_CHANGED_ONLY, keyframe */
+#define MONSTER_FEAT_PARALLEL	(1ULL << 2)	/* 1.2: monster_config.sweep_threads */
+/* what this header defines */
+#define MONSTER_FEATURES	(MONSTER_FEAT_SWEEP_HIST | MONSTER_FEAT_CHANGED_ONLY | \
+				 MONSTER_FEAT_PARALLEL)
 
 #define MONSTER_MAGIC		0x4d4f4e53	/* "MONS" in the shared header */
 #define MONSTER_DEVICE_PATH	"/dev/monster"
@@ -74,6 +78,7 @@
 #define MONSTER_SF_NO_REGS	(1U << 1)	/* no registers: exiting, or not in user mode */
 #define MONSTER_SF_THREAD	(1U << 2)	/* one thread (scope THREAD), else whole process */
 #define MONSTER_SF_EXITING	(1U << 3)	/* task was exiting when sampled */
+#define MONSTER_SF_KEYFRAME	(1U << 4)	/* from a sweep that wrote every task */
 
 /* state: index into MONSTER_STATE_CHARS, the letters of /proc/PID/stat */
 #define MONSTER_STATE_CHARS	"RSDTtXZPI"
@@ -191,19 +196,38 @@ struct monster_info {
 #define MONSTER_SCOPE_THREAD	1	/* one record per thread */
 
 /*
+ * Changed-only sweeps (MONSTER_CF_CHANGED_ONLY, MONSTER_FEAT_CHANGED_ONLY):
+ * a task that has not been on a CPU since the previous sweep began gets no
+ * record, except in every keyframe-th sweep, which writes every task and
+ * marks its records MONSTER_SF_KEYFRAME. A consumer keeps the last record
+ * of each task (pid and start_time_ns) and takes a task it does not hear
+ * from as unchanged; a task absent from a whole keyframe is gone. Threads
+ * that exited since the previous sweep show in their group's totals at the
+ * group's next record. Without the flag every sweep is a keyframe.
+ */
+#define MONSTER_CF_CHANGED_ONLY	(1U << 0)
+#define MONSTER_CF_ALL		MONSTER_CF_CHANGED_ONLY
+#define MONSTER_KEYFRAME_DEFAULT 100	/* keyframe 0: every 100th sweep */
+#define MONSTER_KEYFRAME_MAX	100000
+#define MONSTER_SWEEP_THREADS_MAX 64
+
+/*
  * MONSTER_IOC_GET_CONFIG / MONSTER_IOC_SET_CONFIG. SET applies every field:
- * read, modify, write. ring_slots and numa_node re-allocate the rings and
- * are refused with -EBUSY while the sampler runs, the rings are mapped, or
- * another file has the device open. flags and __reserved must be zero.
+ * read, modify, write. ring_slots, numa_node and sweep_threads are refused
+ * with -EBUSY while the sampler runs; ring_slots and numa_node re-allocate
+ * the rings and are also refused while the rings are mapped or another file
+ * has the device open. Unknown flags, __pad and __reserved must be zero.
  */
 struct monster_config {
 	__u32 rate_hz;		/* MONSTER_RATE_MIN..MONSTER_RATE_MAX */
 	__u32 scope;		/* MONSTER_SCOPE_* */
 	__u32 ring_slots;	/* power of two, MONSTER_SLOTS_MIN..MAX */
 	__s32 numa_node;	/* MONSTER_NODE_ANY or an online node */
-	__u32 flags;		/* none defined yet: must be zero */
+	__u32 flags;		/* MONSTER_CF_* */
 	__u32 __pad;		/* zero */
-	__u64 __reserved[3];	/* zero */
+	__u32 keyframe;		/* changed-only: every Nth sweep complete (0: default) */
+	__u32 sweep_threads;	/* threads a sweep may use: 0 as many as needed, else N */
+	__u64 __reserved[2];	/* zero */
 };
 
 struct monster_ring_stats {
@@ -231,7 +255,11 @@ struct monster_stats {
 	__u32 rate_hz;
 	__u32 scope;
 	__u32 __pad;
-	__u64 __reserved[4];
+	__u64 tasks_unchanged;	/* changed-only: tasks a sweep skipped, all sweeps */
+	__u64 last_sweep_unchanged;
+	__u32 last_sweep_threads; /* threads the last sweep ran on */
+	__u32 __pad1;
+	__u64 __reserved[1];
 	struct monster_ring_stats ring[MONSTER_NR_RINGS];
 };
 
@@ -341,6 +369,16 @@ static inline MONSTER_HD int monster_rate_valid(__u32 rate_hz)
 static inline MONSTER_HD int monster_scope_valid(__u32 scope)
 {
 	return scope == MONSTER_SCOPE_PROCESS || scope == MONSTER_SCOPE_THREAD;
+}
+
+static inline MONSTER_HD int monster_keyframe_valid(__u32 keyframe)
+{
+	return keyframe <= MONSTER_KEYFRAME_MAX;
+}
+
+static inline MONSTER_HD int monster_sweep_threads_valid(__u32 threads)
+{
+	return threads <= MONSTER_SWEEP_THREADS_MAX;
 }
 
 /* A power of two in MONSTER_SLOTS_MIN..MAX: slot n is n & (slots - 1). */

@@ -262,11 +262,14 @@ static int model_set_config(const struct model *m, const struct monster_config *
 	bool node_ok = c->numa_node == -1 || (c->numa_node == 0 && m->node0_ok);
 
 	*resize = false;
-	if (c->flags || c->__pad || c->__reserved[0] || c->__reserved[1] || c->__reserved[2])
+	if ((c->flags & ~MONSTER_CF_ALL) || c->__pad || c->__reserved[0] || c->__reserved[1])
 		return EINVAL;
 	if (c->rate_hz < MONSTER_RATE_MIN || c->rate_hz > MONSTER_RATE_MAX ||
-	    c->scope > MONSTER_SCOPE_THREAD || !slots_ok(c->ring_slots) || !node_ok)
+	    c->scope > MONSTER_SCOPE_THREAD || !slots_ok(c->ring_slots) || !node_ok ||
+	    c->keyframe > MONSTER_KEYFRAME_MAX || c->sweep_threads > MONSTER_SWEEP_THREADS_MAX)
 		return EINVAL;
+	if (c->sweep_threads != m->cfg.sweep_threads && m->running)
+		return EBUSY;
 	if (c->ring_slots != m->cfg.ring_slots || c->numa_node != m->cfg.numa_node) {
 		*resize = true;
 		if (m->running || m->nopen > 1 || m->mapped)
@@ -279,6 +282,9 @@ static void model_apply(struct model *m, const struct monster_config *c, bool re
 {
 	m->cfg.rate_hz = c->rate_hz;
 	m->cfg.scope = c->scope;
+	m->cfg.flags = c->flags;
+	m->cfg.keyframe = c->keyframe;
+	m->cfg.sweep_threads = c->sweep_threads;
 	if (resize) {
 		m->cfg.ring_slots = c->ring_slots;
 		m->cfg.numa_node = c->numa_node;
@@ -297,7 +303,7 @@ static void random_config(struct vs_rng *r, const struct model *m, struct monste
 
 	*c = m->cfg;
 	for (i = 0; i < n; i++) {
-		switch (vs_below(r, 9)) {
+		switch (vs_below(r, 11)) {
 		case 0: c->rate_hz = vs_below(r, 3) ? rates[vs_below(r, VT_ARRAY_SIZE(rates))]
 						    : (uint32_t)vs_rand(r);
 			break;
@@ -311,7 +317,13 @@ static void random_config(struct vs_rng *r, const struct model *m, struct monste
 			break;
 		case 4: c->flags = (uint32_t)1 << vs_below(r, 32); break;
 		case 5: c->__pad = (uint32_t)vs_rand(r) | 1; break;
-		case 6: c->__reserved[vs_below(r, 3)] = vs_rand(r) | 1; break;
+		case 6: c->__reserved[vs_below(r, 2)] = vs_rand(r) | 1; break;
+		case 9: c->keyframe = vs_below(r, 2) ? (uint32_t)vs_below(r, 200)
+						     : (uint32_t)vs_rand(r);
+			break;
+		case 10: c->sweep_threads = vs_below(r, 2) ? (uint32_t)vs_below(r, 4)
+							   : (uint32_t)vs_rand(r);
+			break;
 		case 7: c->rate_hz = 1 + (uint32_t)vs_below(r, 2000); break;	/* valid and tame */
 		default: c->scope = (uint32_t)vs_below(r, 2); break;
 		}

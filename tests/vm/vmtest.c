@@ -627,7 +627,7 @@ const char *const vt_bad_names[VT_BAD_NR] = {
 
 #define VT_KERNEL_HALF 0xffff800000000000ULL
 #define VT_KNOWN_FLAGS (MONSTER_SF_KTHREAD | MONSTER_SF_NO_REGS | MONSTER_SF_THREAD | \
-			MONSTER_SF_EXITING)
+			MONSTER_SF_EXITING | MONSTER_SF_KEYFRAME)
 
 unsigned int vt_validate(const struct vt_dev *d, unsigned int ring, uint64_t idx,
 			 const struct monster_sample *s, uint64_t now_ns, int scope)
