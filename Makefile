@@ -1,7 +1,12 @@
 # SPDX-License-Identifier: GPL-2.0
 # monster: top-level build. `make` builds the userspace parts (and the module where
 # the running kernel has headers); `make demo` and `make check` do everything,
-# set-up included. Each part's rules live beside it in a *.mk file.
+# set-up included.
+#
+# This file holds what every part shares (paths, compiler flags, the sanitizer flags,
+# CUDA detection) and the module's rules; each directory's *.mk fragment owns its
+# own targets. Fragments name another fragment's outputs in prerequisites as
+# $$(NAME) (second expansion), so the order they are included in does not matter.
 
 TOP      := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
 BUILD    ?= $(TOP)/build
@@ -10,6 +15,11 @@ KVER     ?= $(shell uname -r)
 KDIR     ?= /lib/modules/$(KVER)/build
 PREFIX   ?= /usr/local
 DESTDIR  ?=
+LIBDIR       ?= $(PREFIX)/lib
+INCLUDEDIR   ?= $(PREFIX)/include
+BINDIR       ?= $(PREFIX)/bin
+MANDIR       ?= $(PREFIX)/share/man
+PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
 CC       ?= cc
 NVCC     ?= $(firstword $(wildcard /usr/local/cuda/bin/nvcc) $(shell command -v nvcc 2>/dev/null))
 
@@ -18,10 +28,39 @@ WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototy
 CFLAGS   ?= -O2 -g
 ALL_CFLAGS = $(CSTD) $(WARN) $(CFLAGS) -I$(TOP)/uapi -I$(TOP)/lib
 
+# The sanitizer builds of the library and of the programs that test it: SAN_CFLAGS plus
+# SAN_asan (ASan + UBSan, every report fatal) or SAN_tsan (ThreadSanitizer).
+SAN_asan := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
+SAN_tsan := -O1 -g -fsanitize=thread
+SAN_CFLAGS = $(CSTD) $(WARN) -I$(TOP)/uapi -I$(TOP)/lib -pthread
+
+# CUDA: nvcc plus the driver API header next to it (or in /usr/include). Without both,
+# HAVE_CUDA is empty: no fatbin, and the library's GPU calls say "built without CUDA".
+CUDA_H        := $(if $(NVCC),$(firstword $(wildcard $(dir $(realpath $(NVCC)))../include/cuda.h \
+		   $(dir $(NVCC))../include/cuda.h /usr/include/cuda.h)))
+CUDA_INCDIR   := $(if $(CUDA_H),$(abspath $(dir $(CUDA_H))))
+HAVE_CUDA     := $(if $(and $(NVCC),$(CUDA_H)),1)
+CUDA_CPPFLAGS := $(if $(HAVE_CUDA),-DLMONSTER_HAVE_CUDA=1 -isystem $(CUDA_INCDIR))
+
+# Configuration stamps: rewritten only when what they record changed, so flipping a
+# setting (nvcc installed, other flags) rebuilds exactly what depends on it.
+#   $(call write_stamp,VARIABLE): $@ records the value of VARIABLE
+write_stamp = @mkdir -p $(@D); echo '$($(1))' > $@.tmp; $(move_if_changed)
+move_if_changed = if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv -f $@.tmp $@; fi
+CUDA_STAMP  := $(BUILD)/cuda.stamp
+CUDA_CONFIG  = cuda=$(HAVE_CUDA) inc=$(CUDA_INCDIR)
+$(CUDA_STAMP): config-force
+	$(call write_stamp,CUDA_CONFIG)
+
+.DEFAULT_GOAL := all
+.SECONDEXPANSION:
+USERSPACE_TARGETS :=
+
 # The kernel module sources, copied per kernel so two kernels never share objects.
 KMOD_SRC := Kbuild $(wildcard driver/*.c driver/*.h) uapi/monster.h
 
-.PHONY: all setup modules check check-stress demo clean install uninstall dkms-install dkms-uninstall help
+.PHONY: all userspace setup modules check check-stress demo clean install uninstall \
+	dkms-install dkms-uninstall help config-force
 
 all: userspace
 	@if [ -d "$(KDIR)" ]; then $(MAKE) --no-print-directory modules; \
@@ -78,12 +117,14 @@ dkms-uninstall:
 clean:
 	rm -rf $(BUILD)
 
-# gpu.mk first: it adds the GPU objects (or their stubs) that lib.mk links in
--include $(TOP)/gpu/gpu.mk
--include $(TOP)/lib/lib.mk
--include $(TOP)/tools/tools.mk
--include $(TOP)/tests/tests.mk
--include $(TOP)/tests/bench/bench.mk
+config-force:
 
-.PHONY: userspace
+# each part's targets, in any order
+include $(TOP)/lib/lib.mk
+include $(TOP)/gpu/gpu.mk
+include $(TOP)/tools/tools.mk
+include $(TOP)/tests/tests.mk
+include $(TOP)/tests/unit/unit.mk
+include $(TOP)/tests/bench/bench.mk
+
 userspace: $(USERSPACE_TARGETS)

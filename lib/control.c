@@ -10,12 +10,19 @@
 
 #include "lm_internal.h"
 
+/* A control call a file-backed ring set has no answer for (generic message). */
+static int lm_file_refuses(void)
+{
+	lm_note_clear();
+	return -EOPNOTSUPP;
+}
+
 static int lm_ioctl(struct lmonster *h, unsigned long req, void *arg, const char *what)
 {
 	int ret;
 
 	if (lm_is_file(h))
-		return -EOPNOTSUPP;
+		return lm_file_refuses();
 	do {
 		ret = ioctl(h->fd, req, arg);
 	} while (ret && errno == EINTR);
@@ -77,11 +84,11 @@ LMONSTER_API int lmonster_set_rate(struct lmonster *h, unsigned int rate_hz)
 
 	if (!h)
 		return -EINVAL;
-	if (rate_hz < MONSTER_RATE_MIN || rate_hz > MONSTER_RATE_MAX)
+	if (!monster_rate_valid(rate_hz))
 		return lm_err(-EINVAL, "rate %u Hz is outside %u..%u", rate_hz,
 			      MONSTER_RATE_MIN, MONSTER_RATE_MAX);
 	if (lm_is_file(h))
-		return -EOPNOTSUPP;
+		return lm_file_refuses();
 	ret = lmonster_get_config(h, &cfg);
 	if (ret)
 		return ret;
@@ -98,4 +105,16 @@ LMONSTER_API int lmonster_stats(struct lmonster *h, struct monster_stats *st)
 		return 0;
 	}
 	return lm_ioctl(h, MONSTER_IOC_GET_STATS, st, "GET_STATS");
+}
+
+LMONSTER_API int lmonster_sweep_hist(struct lmonster *h, struct monster_sweep_hist *out)
+{
+	int ret;
+
+	if (!h || !out)
+		return -EINVAL;
+	ret = lm_feature_require(h, LM_FEAT_SWEEP_HIST);
+	if (ret)
+		return ret;
+	return lm_ioctl(h, MONSTER_IOC_GET_SWEEP_HIST, out, "GET_SWEEP_HIST");
 }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR MIT)
 /*
- * error.c - messages for error codes, and the optional log callback.
+ * error.c - messages for error codes (with the calling thread's last noted
+ * detail, where a failure has one), and the optional log callback.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -13,13 +14,17 @@
 #define LMONSTER_VERSION "unknown"
 #endif
 
+#define LM_STR_(x)	#x
+#define LM_STR(x)	LM_STR_(x)
+
 /* The only process-wide state: where diagnostics go (silent by default). */
 static lmonster_log_fn lm_log_fn;
 static void *lm_log_arg;
 
-/* Per thread: the ABI the last failed open met, for the -EPROTO message. */
-static __thread unsigned int lm_seen_abi;
-static __thread char lm_msg[256];
+/* Per thread: the detail of the last noted failure, for lmonster_strerror(lm_note_code). */
+static __thread int lm_note_code;
+static __thread char lm_note_msg[512];
+static __thread char lm_msg[64];
 
 LMONSTER_API const char *lmonster_version(void)
 {
@@ -62,9 +67,20 @@ int lm_err(int err, const char *fmt, ...)
 	return err;
 }
 
-void lm_note_abi(unsigned int seen)
+int lm_err_note(int err, const char *fmt, ...)
 {
-	lm_seen_abi = seen;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(lm_note_msg, sizeof(lm_note_msg), fmt, ap);
+	va_end(ap);
+	lm_note_code = err < 0 ? -err : err;
+	return lm_err(err, "%s", lm_note_msg);
+}
+
+void lm_note_clear(void)
+{
+	lm_note_code = 0;	/* the text stays: a caller may still hold it */
 }
 
 LMONSTER_API const char *lmonster_strerror(int err)
@@ -73,6 +89,8 @@ LMONSTER_API const char *lmonster_strerror(int err)
 
 	if (err < 0)
 		err = -err;
+	if (err && err == lm_note_code && lm_note_msg[0])
+		return lm_note_msg;
 	switch (err) {
 	case 0:
 		return "success";
@@ -83,17 +101,9 @@ LMONSTER_API const char *lmonster_strerror(int err)
 		return "permission denied: " MONSTER_DEVICE_PATH " is root-only unless a udev rule "
 		       "grants a group (see packaging/60-monster.rules)";
 	case EPROTO:
-		if (lm_seen_abi)
-			snprintf(lm_msg, sizeof(lm_msg),
-				 "ABI mismatch: the device speaks monster ABI %u, this library "
-				 "speaks ABI %u: install a module and liblmonster from the same release",
-				 lm_seen_abi, MONSTER_ABI_MAJOR);
-		else
-			snprintf(lm_msg, sizeof(lm_msg),
-				 "ABI mismatch: the device speaks another monster ABI than this "
-				 "library (ABI %u): install a module and liblmonster from the same release",
-				 MONSTER_ABI_MAJOR);
-		return lm_msg;
+		return "ABI mismatch: the device speaks another monster ABI than this library "
+		       "(ABI " LM_STR(MONSTER_ABI_MAJOR) "." LM_STR(MONSTER_ABI_MINOR) "): install a "
+		       "module and liblmonster from the same release";
 	case ENODEV:
 		return "not a monster device: the path is neither " MONSTER_DEVICE_PATH
 		       " nor a file-backed ring set";

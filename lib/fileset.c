@@ -52,6 +52,7 @@ static void lm_file_layout(__u32 slots, __u64 page, struct monster_info *in)
 	memset(in, 0, sizeof(*in));
 	in->abi_major = MONSTER_ABI_MAJOR;
 	in->abi_minor = MONSTER_ABI_MINOR;
+	in->features = 0;	/* no ioctls, no sweep timing: none of the feature calls */
 	in->nr_rings = MONSTER_NR_RINGS;
 	in->record_size = sizeof(struct monster_sample);
 	in->ring_slots = slots;
@@ -108,7 +109,7 @@ void lm_file_stats(const struct lmonster *h, struct monster_stats *st)
 		rs->head = __atomic_load_n(&rh->head, __ATOMIC_ACQUIRE);
 		rs->produced = __atomic_load_n(&rh->produced, __ATOMIC_RELAXED);
 		rs->dropped = __atomic_load_n(&rh->dropped, __ATOMIC_RELAXED);
-		rs->tail = lm_tail_in_force(raw, acc, rs->head);
+		rs->tail = monster_tail_in_force(raw, acc, rs->head);
 		rs->fill = rs->head - rs->tail;
 		rs->bad_tails = __atomic_load_n(&fh->bad_tails[i], __ATOMIC_RELAXED);
 		rs->prime = monster_prime(i);
@@ -186,8 +187,7 @@ LMONSTER_API int lmonster_producer_create(const char *path, unsigned int ring_sl
 		return lm_err(-EINVAL, "producer: unknown flags %#x", flags);
 	if (!ring_slots)
 		ring_slots = MONSTER_SLOTS_DEFAULT;
-	if (ring_slots < MONSTER_SLOTS_MIN || ring_slots > MONSTER_SLOTS_MAX ||
-	    (ring_slots & (ring_slots - 1)))
+	if (!monster_slots_valid(ring_slots))
 		return lm_err(-EINVAL, "producer: ring_slots %u is not a power of two in %u..%u",
 			      ring_slots, MONSTER_SLOTS_MIN, MONSTER_SLOTS_MAX);
 	lm_file_layout(ring_slots, (__u64)sysconf(_SC_PAGESIZE), &in);
@@ -294,8 +294,7 @@ LMONSTER_API int lmonster_producer_fd(const struct lmonster_producer *p)
 LMONSTER_API int lmonster_producer_set_config(struct lmonster_producer *p,
 					      unsigned int rate_hz, unsigned int scope)
 {
-	if (!p || rate_hz < MONSTER_RATE_MIN || rate_hz > MONSTER_RATE_MAX ||
-	    scope > MONSTER_SCOPE_THREAD)
+	if (!p || !monster_rate_valid(rate_hz) || !monster_scope_valid(scope))
 		return -EINVAL;
 	__atomic_store_n(&p->fh->rate_hz, rate_hz, __ATOMIC_RELAXED);
 	__atomic_store_n(&p->fh->scope, scope, __ATOMIC_RELAXED);
@@ -303,8 +302,8 @@ LMONSTER_API int lmonster_producer_set_config(struct lmonster_producer *p,
 }
 
 /*
- * The driver's rule: a tail moving backwards or past head is ignored (the
- * last valid one stays in force) and counted, once per value written.
+ * The driver's rule: a tail that is not a valid move (monster_tail_valid) is
+ * ignored, the last valid one stays in force, and counted once per value written.
  */
 static void lm_producer_sync_tail(struct lmonster_producer *p, unsigned int ring)
 {
@@ -313,7 +312,7 @@ static void lm_producer_sync_tail(struct lmonster_producer *p, unsigned int ring
 	int changed = raw != r->seen_tail;
 
 	r->seen_tail = raw;
-	if (raw >= r->tail && raw <= r->head) {
+	if (monster_tail_valid(raw, r->tail, r->head)) {
 		if (raw != r->tail) {
 			r->tail = raw;
 			__atomic_store_n(&p->fh->accepted_tail[ring], raw, __ATOMIC_RELAXED);

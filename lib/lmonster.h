@@ -50,7 +50,13 @@
  * other's claims.
  *
  * NUMA: the rings live on monster_info.numa_node (-1: spread or unknown);
- * a consumer wanting locality binds itself there (issue 4 adds helpers).
+ * a consumer wanting locality binds itself there (lmonster_gpu.h has helpers).
+ *
+ * Versions: the driver speaks ABI abi_major.abi_minor (lmonster_info). Open
+ * accepts any minor of this library's MONSTER_ABI_MAJOR (-EPROTO for another
+ * major); a call added after ABI 1.0 needs the driver's feature bit for it
+ * (monster_info.features, MONSTER_FEAT_*) and without it returns -EOPNOTSUPP,
+ * lmonster_strerror() then naming the feature and the versions.
  */
 #ifndef LMONSTER_H
 #define LMONSTER_H
@@ -78,13 +84,13 @@ struct lmonster_producer;	/* the writer of a file-backed ring set */
 /* lmonster_flags() adds */
 #define LMONSTER_F_FILE		(1U << 16)	/* a file-backed ring set, not the device */
 
-/* Library version, e.g. "0.1.0". */
+/* Library version, e.g. "0.2.0". */
 LMONSTER_API const char *lmonster_version(void);
 
 /*
  * Open the device (path NULL: MONSTER_DEVICE_PATH) or, if path names a
- * regular file, a file-backed ring set. Checks the ABI (-EPROTO on a
- * mismatch), validates the layout the driver reports (-EBADMSG if it does
+ * regular file, a file-backed ring set. Checks the ABI (-EPROTO for another
+ * major; any minor opens), validates the layout the driver reports (-EBADMSG if it does
  * not add up) and maps the rings: records and headers read-only, tails
  * read-write. Errors: -ENOENT (no such path: module not loaded), -EACCES,
  * -ENODEV (neither a monster device nor a ring-set file), -EPROTO,
@@ -102,7 +108,10 @@ LMONSTER_API int lmonster_open_fd(int fd, unsigned int flags, struct lmonster **
 /* Unmaps, drops every claim and closes. NULL is a no-op. */
 LMONSTER_API void lmonster_close(struct lmonster *h);
 
-/* The layout: a copy of MONSTER_IOC_GET_INFO's answer (or the file's). */
+/*
+ * The layout and what the driver speaks: a copy of MONSTER_IOC_GET_INFO's
+ * answer (or the file's), abi_major, abi_minor and features included.
+ */
 LMONSTER_API int lmonster_info(const struct lmonster *h, struct monster_info *info);
 /* The open flags plus LMONSTER_F_FILE for a file-backed set, or -EINVAL. */
 LMONSTER_API int lmonster_flags(const struct lmonster *h);
@@ -177,11 +186,19 @@ LMONSTER_API int lmonster_set_config(struct lmonster *h, const struct monster_co
 LMONSTER_API int lmonster_set_rate(struct lmonster *h, unsigned int rate_hz);
 LMONSTER_API int lmonster_stats(struct lmonster *h, struct monster_stats *st);
 LMONSTER_API int lmonster_reset(struct lmonster *h);
+/*
+ * MONSTER_IOC_GET_SWEEP_HIST (ABI 1.1, MONSTER_FEAT_SWEEP_HIST): how long the
+ * sweeps took, per power of two of nanoseconds. -EOPNOTSUPP from a driver
+ * without the feature and from a file-backed set (no sweep timing there).
+ */
+LMONSTER_API int lmonster_sweep_hist(struct lmonster *h, struct monster_sweep_hist *out);
 
 /*
  * A message for err (negative or positive errno) that says what to do.
- * Static storage, except -EPROTO: it names the ABI the last failed open in
- * this thread met and lives in thread-local storage until the next call.
+ * Static storage, except where the calling thread's last failure with that
+ * code left a detail: -EPROTO names the ABI the last failed open met,
+ * -EOPNOTSUPP the feature a driver lacked and both versions. Those live in
+ * thread-local storage until the thread's next open or refused call.
  */
 LMONSTER_API const char *lmonster_strerror(int err);
 

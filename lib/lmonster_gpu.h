@@ -17,7 +17,7 @@
  *
  * A batch takes, from every ring, the records [tail, head) that are ready
  * (at most max_rows per ring; head read with an acquire load; the range
- * may wrap around the ring's end), computes the seed's [15, N, 10] tensor
+ * may wrap around the ring's end), computes the [15, N, 10] tensor
  * (N = the largest count, rows past a ring's count zero), the per-ring
  * aggregates and the two detectors, and then releases the records (one
  * release store of each ring's tail). On the GPU the kernel reads the

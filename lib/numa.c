@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR MIT)
 /*
- * numa.c - where the ring pages and the GPU are, and keeping the consumer
- * thread next to them (libnuma). A machine without NUMA support, or with a
- * single node, takes the same calls and gets "unknown"/no-op answers,
- * silently.
+ * numa.c - where the ring pages and a PCI device are, and keeping the
+ * calling thread on a node (libnuma). A machine without NUMA support, or
+ * with a single node, takes the same calls and gets "unknown"/no-op
+ * answers, silently.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -15,11 +15,10 @@
 #include <unistd.h>
 
 #include "lm_internal.h"
-#include "lm_gpu_internal.h"
 
 #define LM_NUMA_SAMPLES	64	/* pages asked about, spread over the ring records */
 
-static int lm_numa_ok(void)
+int lm_numa_ok(void)
 {
 	int saved = errno, ok = numa_available() >= 0;
 
@@ -27,7 +26,7 @@ static int lm_numa_ok(void)
 	return ok;
 }
 
-static int lm_numa_nodes(void)
+int lm_numa_nodes(void)
 {
 	int n;
 
@@ -173,41 +172,5 @@ LMONSTER_API int lmonster_numa_bind(int node)
 	if (numa_run_on_node(node) < 0)
 		return lm_err(errno ? -errno : -EINVAL, "numa: run on node %d: %s", node,
 			      strerror(errno));
-	return 0;
-}
-
-LMONSTER_API int lmonster_numa_setup(struct lmonster *h, const struct lmonster_gpu *g, int bind,
-				     struct lmonster_numa *out)
-{
-	struct lmonster_gpu_info gi;
-	int target, ret;
-
-	if (!h || !out)
-		return -EINVAL;
-	memset(out, 0, sizeof(*out));
-	out->available = lm_numa_ok();
-	out->nodes = lm_numa_nodes();
-	out->gpu_node = LMONSTER_NUMA_UNKNOWN;
-	out->bound_node = LMONSTER_NUMA_UNKNOWN;
-	ret = lmonster_numa_ring_node(h, &out->ring_node);
-	if (ret)
-		return ret;
-	if (g && lmonster_gpu_info(g, &gi) == 0)
-		out->gpu_node = gi.numa_node;
-	out->mismatch = out->ring_node >= 0 && out->gpu_node >= 0 &&
-			out->ring_node != out->gpu_node;
-	if (out->mismatch)
-		lm_log(LMONSTER_LOG_WARN, "numa: the ring pages are on node %d but the GPU is on "
-		       "node %d: every record crosses the inter-socket link (load the module "
-		       "with numa_node=%d)", out->ring_node, out->gpu_node, out->gpu_node);
-	if (!bind)
-		return 0;
-	target = out->gpu_node >= 0 ? out->gpu_node : out->ring_node;
-	if (target < 0 || out->nodes <= 1)
-		return 0;	/* nothing to choose between */
-	ret = lmonster_numa_bind(target);
-	if (ret)
-		return ret;
-	out->bound_node = target;
 	return 0;
 }

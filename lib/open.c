@@ -5,19 +5,13 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "lm_gpu_internal.h"
 #include "lm_internal.h"
-
-/* weak: a static program that makes no GPU call does not link the GPU part in for this */
-extern __typeof__(lm_gpu_handle_closing) lm_gpu_handle_closing __attribute__((weak));
 
 /* [off, off + size) is a page-aligned, non-empty part of [0, map_size). */
 static int lm_region_ok(__u64 off, __u64 size, __u64 map_size, __u64 page)
@@ -31,22 +25,16 @@ static int lm_overlap(__u64 a, __u64 alen, __u64 b, __u64 blen)
 }
 
 /* The layout must add up before anything is mapped or indexed with it. */
-int lm_check_info(const struct monster_info *in, const char *name)
+static int lm_check_info(const struct monster_info *in, const char *name)
 {
 	__u64 page = (__u64)sysconf(_SC_PAGESIZE);
 	unsigned int i;
 
-	if (in->abi_major != MONSTER_ABI_MAJOR) {
-		lm_note_abi(in->abi_major);
-		return lm_err(-EPROTO, "%s: speaks monster ABI %u, liblmonster %s speaks ABI %u",
-			      name, in->abi_major, lmonster_version(), MONSTER_ABI_MAJOR);
-	}
 	if (in->nr_rings != MONSTER_NR_RINGS || in->record_size != sizeof(struct monster_sample))
 		return lm_err(-EBADMSG, "%s: %u rings of %u-byte records, expected %u of %zu",
 			      name, in->nr_rings, in->record_size, MONSTER_NR_RINGS,
 			      sizeof(struct monster_sample));
-	if (in->ring_slots < MONSTER_SLOTS_MIN || in->ring_slots > MONSTER_SLOTS_MAX ||
-	    (in->ring_slots & (in->ring_slots - 1)))
+	if (!monster_slots_valid(in->ring_slots))
 		return lm_err(-EBADMSG, "%s: ring_slots %u is not a power of two in %u..%u",
 			      name, in->ring_slots, MONSTER_SLOTS_MIN, MONSTER_SLOTS_MAX);
 	if (in->page_size != page)
@@ -80,11 +68,11 @@ static int lm_check_headers(const struct lmonster *h, const char *name)
 	unsigned int i;
 
 	if (sh->magic != MONSTER_MAGIC || sh->abi_major != in->abi_major ||
-	    sh->nr_rings != in->nr_rings || sh->record_size != in->record_size ||
-	    sh->ring_slots != in->ring_slots)
-		return lm_err(-EBADMSG, "%s: shared header (magic %#x, ABI %u, %u x %u slots) "
+	    sh->abi_minor != in->abi_minor || sh->nr_rings != in->nr_rings ||
+	    sh->record_size != in->record_size || sh->ring_slots != in->ring_slots)
+		return lm_err(-EBADMSG, "%s: shared header (magic %#x, ABI %u.%u, %u x %u slots) "
 			      "does not match the layout", name, sh->magic, sh->abi_major,
-			      sh->nr_rings, sh->ring_slots);
+			      sh->abi_minor, sh->nr_rings, sh->ring_slots);
 	for (i = 0; i < MONSTER_NR_RINGS; i++) {
 		const struct monster_ring_header *rh = &h->hdrs->ring[i];
 
@@ -95,20 +83,6 @@ static int lm_check_headers(const struct lmonster *h, const char *name)
 				      name, i);
 	}
 	return 0;
-}
-
-void lm_init_rings(struct lmonster *h)
-{
-	unsigned int i;
-
-	for (i = 0; i < MONSTER_NR_RINGS; i++) {
-		struct lm_ring *r = &h->ring[i];
-
-		r->hdr = &h->hdrs->ring[i];
-		r->tailp = &h->tails[i];
-		r->recs = (const void *)(h->data + i * h->info.ring_bytes);
-		r->mask = h->info.ring_slots - 1;
-	}
 }
 
 static void *lm_mmap(int fd, __u64 off, __u64 len, int prot, const char *name, int *err)
@@ -175,19 +149,6 @@ static int lm_map(struct lmonster *h, const char *name)
 	return 0;
 }
 
-struct lmonster *lm_handle_alloc(int fd, unsigned int flags)
-{
-	/* aligned: the per-ring state is one cache line each */
-	struct lmonster *h = aligned_alloc(LM_CACHELINE, sizeof(*h));
-
-	if (!h)
-		return NULL;
-	memset(h, 0, sizeof(*h));
-	h->fd = fd;
-	h->flags = flags;
-	return h;
-}
-
 /* Takes ownership of fd: on failure it is closed. */
 static int lm_open_owned(int fd, unsigned int flags, int want_file, const char *name,
 			 struct lmonster **out)
@@ -231,6 +192,8 @@ static int lm_open_owned(int fd, unsigned int flags, int want_file, const char *
 		ret = 0;
 	}
 	if (!ret)
+		ret = lm_abi_check(&h->info, name);
+	if (!ret)
 		ret = lm_check_info(&h->info, name);
 	if (!ret)
 		ret = lm_map(h, name);
@@ -251,7 +214,7 @@ static int lm_open_path(const char *path, unsigned int flags, int want_file,
 	if (!out)
 		return -EINVAL;
 	*out = NULL;
-	lm_note_abi(0);
+	lm_note_clear();
 	if (flags & ~LM_OPEN_VALID)
 		return lm_err(-EINVAL, "open: unknown flags %#x", flags & ~LM_OPEN_VALID);
 	if (!path)
@@ -286,18 +249,6 @@ LMONSTER_API int lmonster_open_file(const char *path, unsigned int flags, struct
 	return lm_open_path(path, flags, 1, out);
 }
 
-/* A new open file of what fd refers to: claims (OFD locks) are per open file. */
-int lm_reopen(int fd, char *proc, size_t len)
-{
-	int nfd;
-
-	snprintf(proc, len, "/proc/self/fd/%d", fd);
-	nfd = open(proc, O_RDWR | O_CLOEXEC | O_NOCTTY);
-	if (nfd < 0)
-		return lm_err(-errno, "%s: reopen: %s", proc, strerror(errno));
-	return nfd;
-}
-
 LMONSTER_API int lmonster_open_fd(int fd, unsigned int flags, struct lmonster **out)
 {
 	char proc[32];
@@ -306,7 +257,7 @@ LMONSTER_API int lmonster_open_fd(int fd, unsigned int flags, struct lmonster **
 	if (!out)
 		return -EINVAL;
 	*out = NULL;
-	lm_note_abi(0);
+	lm_note_clear();
 	if (flags & ~LM_OPEN_VALID)
 		return lm_err(-EINVAL, "open: unknown flags %#x", flags & ~LM_OPEN_VALID);
 	if (fd < 0 || fcntl(fd, F_GETFD) < 0)
@@ -315,44 +266,4 @@ LMONSTER_API int lmonster_open_fd(int fd, unsigned int flags, struct lmonster **
 	if (nfd < 0)
 		return nfd;
 	return lm_open_owned(nfd, flags, 0, proc, out);
-}
-
-LMONSTER_API void lmonster_close(struct lmonster *h)
-{
-	int saved = errno;	/* close is void: leave the caller's errno alone */
-
-	if (!h)
-		return;
-	if (lm_gpu_handle_closing)	/* GPU processors unregister the rings before the unmap */
-		lm_gpu_handle_closing(h);
-	if (h->flags & LM_F_BORROWED)
-		goto out;	/* the producer's mapping, not ours */
-	if (h->data_map)
-		munmap(h->data_map, h->data_len);
-	if (h->ro_map)
-		munmap(h->ro_map, h->ro_len);
-	if (h->tails)
-		munmap(h->tails, h->tails_len);
-	if (h->fh)
-		munmap(h->fh, h->fh_len);
-out:
-	if (h->fd >= 0)
-		close(h->fd);	/* drops every claim with the open file */
-	free(h);
-	errno = saved;
-}
-
-LMONSTER_API int lmonster_info(const struct lmonster *h, struct monster_info *info)
-{
-	if (!h || !info)
-		return -EINVAL;
-	*info = h->info;
-	return 0;
-}
-
-LMONSTER_API int lmonster_flags(const struct lmonster *h)
-{
-	if (!h)
-		return -EINVAL;
-	return (int)(h->flags & ~LM_F_BORROWED);
 }

@@ -10,16 +10,6 @@
 
 #include "lm_internal.h"
 
-/*
- * The tail the producer is honouring: the tails page value if it is a
- * valid move (not backwards, not past head), else the last accepted one.
- * The driver applies the same rule (monster_ring_user_tail).
- */
-__u64 lm_tail_in_force(__u64 raw, __u64 accepted, __u64 head)
-{
-	return (raw >= accepted && raw <= head) ? raw : accepted;
-}
-
 static inline int lm_claimed(const struct lmonster *h, unsigned int ring)
 {
 	return (__atomic_load_n(&h->claimed, __ATOMIC_ACQUIRE) >> ring) & 1;
@@ -85,7 +75,7 @@ LMONSTER_API int lmonster_claim(struct lmonster *h, unsigned int ring_mask)
 				    : st.ring[i].tail;
 		head = __atomic_load_n(&r->hdr->head, __ATOMIC_ACQUIRE);
 		raw = __atomic_load_n(&r->tailp->tail, __ATOMIC_RELAXED);
-		t = lm_tail_in_force(raw, acc, head);
+		t = monster_tail_in_force(raw, acc, head);
 		r->tail = t;
 		r->head = t;
 		if (raw != t)	/* repair a garbage tail left behind */

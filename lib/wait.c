@@ -17,10 +17,7 @@
 
 static long long lm_now_ms(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return (long long)(lm_now_ns() / 1000000);
 }
 
 /* Shared (not PRIVATE) futex: producer and consumer may be other processes. */
@@ -113,7 +110,9 @@ LMONSTER_API int lmonster_fd(const struct lmonster *h)
 {
 	if (!h)
 		return -EINVAL;
-	if (lm_is_file(h))
+	if (lm_is_file(h)) {
+		lm_note_clear();	/* the generic message says why */
 		return -EOPNOTSUPP;
+	}
 	return h->fd;
 }

@@ -1,8 +1,8 @@
 # SPDX-License-Identifier: GPL-2.0
-# `make bench` (included from the top Makefile): what the sampler costs against the
-# userspace alternative, how fast the rings drain against the memory-bandwidth limit,
-# and how both scale with the number of tasks. Prints markdown tables and writes them to
-# $(BUILD)/bench/bench-<date>.md (and latest.md). Asserts nothing; not part of `make check`.
+# `make bench`: what the sampler costs against the userspace alternative, how fast the
+# rings drain against the memory-bandwidth limit, and how both scale with the number of
+# tasks. Prints markdown tables and writes them to $(BUILD)/bench/bench-<date>.md (and
+# latest.md). Asserts nothing; not part of `make check`.
 #
 #   make bench                   full run (about 3.5 minutes on 2 cores, 7 runs per figure)
 #   make bench BENCH_QUICK=1     shorter windows and 5 runs per figure (about 2 minutes)
@@ -28,10 +28,10 @@ $(BENCH_BIN)/spawn $(BENCH_BIN)/procscan: $(BENCH_BIN)/%: $(BENCH_DIR)/%.c $(BEN
 
 # linked with liblmonster.a (and what its objects need), fully static for the guest; the
 # library's dlopen of libcuda is never reached here, so glibc's static-dlopen note is noise
-$(BENCH_BIN)/monbench: $(BENCH_DIR)/monbench.c $(BENCH_HDRS) $(LIB_HDRS) $(LIB_A)
+$(BENCH_BIN)/monbench: $(BENCH_DIR)/monbench.c $(BENCH_HDRS) $$(LIB_HDRS) $$(LIB_A)
 	@mkdir -p $(@D)
 	@rm -f $@
-	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIB_A) $(LMONSTER_EXTRA_LIBS) -static -pthread 2>&1 | \
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIB_A) $(LIB_LIBS) -static -pthread 2>&1 | \
 		{ grep -v "statically linked applications requires at runtime" || true; }
 	@test -x $@
 

@@ -5,7 +5,7 @@
 # each test's PASS/FAIL line, a FAIL line for a suite that crashed or that a sanitizer flagged,
 # and "unit-tests: N passed, M failed" at the end; exits 1 on any FAIL.
 set -u
-: "${BUILD:?}" "${TOP:?}" "${LIB_SO:?}" "${MONSTERCTL:?}" "${MKRINGSET:?}"
+: "${BUILD:?}" "${TOP:?}" "${LIB_SO:?}" "${LIB_MAP:?}" "${LIB_PUBLIC:?}" "${MONSTERCTL:?}" "${MKRINGSET:?}"
 CC=${CC:-cc}
 MAKE=${MAKE:-make}
 log=$(mktemp /tmp/unit-tests.XXXXXX)
@@ -50,7 +50,7 @@ tsan_run() {
 }
 
 symbols() {
-	local bad soname n
+	local bad soname n exported listed declared want have
 	n=$(nm -D --defined-only "$LIB_SO" | awk '$2 != "A"' | wc -l)
 	bad=$(nm -D --defined-only "$LIB_SO" | awk '$2 != "A" { sub(/@.*/, "", $3); print $3 }' | grep -v '^lmonster_')
 	soname=$(readelf -d "$LIB_SO" | sed -n 's/.*Library soname: \[\(.*\)\]/\1/p')
@@ -59,7 +59,32 @@ symbols() {
 	elif [ "$n" -lt 20 ]; then
 		echo "FAIL symbols/exports: only $n symbols exported"
 	else
-		echo "PASS symbols/exports: $n symbols, all lmonster_* (version node $(nm -D --defined-only "$LIB_SO" | awk '$2 == "A" { print $3 }'))"
+		echo "PASS symbols/exports: $n symbols, all lmonster_* (version nodes $(nm -D --defined-only "$LIB_SO" | awk '$2 == "A" { print $3 }' | xargs))"
+	fi
+	# every export carries the node liblmonster.map lists it under, and the map lists nothing else
+	exported=$(nm -D --defined-only "$LIB_SO" | awk '$2 != "A" { print $3 }' | LC_ALL=C sort)
+	listed=$(awk '/^[A-Za-z0-9_.]+ *\{/ { node = $1 }
+		/^[ \t]*lmonster_[a-z0-9_]*;/ { gsub(/[ \t;]/, ""); print $0 "@@" node }' "$LIB_MAP" | LC_ALL=C sort)
+	if [ -n "$listed" ] && [ "$exported" = "$listed" ]; then
+		echo "PASS symbols/nodes: each export in its node of liblmonster.map ($(printf '%s\n' "$listed" | sed 's/.*@@//' | LC_ALL=C sort | uniq -c | awk '{ printf "%s%s: %s", sep, $2, $1; sep = ", " }'))"
+	else
+		echo "FAIL symbols/nodes: exports and liblmonster.map differ: $(diff <(printf '%s\n' "$listed") <(printf '%s\n' "$exported") | grep '^[<>]' | xargs)"
+	fi
+	# each node inherits the one before it, as the map says ("} PARENT;")
+	want=$(awk '/^[A-Za-z0-9_.]+ *\{/ { node = $1 } /^\} *[A-Za-z0-9_.]+ *;/ { gsub(/[} ;]/, ""); print node " " $0 }' "$LIB_MAP")
+	have=$(readelf -V "$LIB_SO" | awk '/Name: LMONSTER_/ { node = $NF } /Parent 1:/ { print node " " $NF }')
+	if [ -n "$want" ] && [ "$want" = "$have" ]; then
+		echo "PASS symbols/inherit: $(printf '%s\n' "$have" | awk '{ printf "%s%s inherits %s", sep, $1, $2; sep = ", " }')"
+	else
+		echo "FAIL symbols/inherit: the map says '$(echo $want)', the library '$(echo $have)'"
+	fi
+	# what the public headers declare is what is exported
+	# shellcheck disable=SC2086
+	declared=$(grep -ho 'LMONSTER_API [^(]*(' $LIB_PUBLIC | grep -o 'lmonster_[a-z0-9_]*' | LC_ALL=C sort)
+	if [ "$declared" = "$(printf '%s\n' "$exported" | sed 's/@.*//' | LC_ALL=C sort)" ]; then
+		echo "PASS symbols/api: the $(printf '%s\n' "$declared" | wc -l) LMONSTER_API functions of the public headers are exported, nothing else"
+	else
+		echo "FAIL symbols/api: declared and exported differ: $(diff <(printf '%s\n' "$declared") <(printf '%s\n' "$exported" | sed 's/@.*//' | LC_ALL=C sort) | grep '^[<>]' | xargs)"
 	fi
 	if [ "$soname" = liblmonster.so.0 ] && [ "$(readlink "$(dirname "$LIB_SO")/liblmonster.so.0")" = "$(basename "$LIB_SO")" ] &&
 		[ "$(readlink "$(dirname "$LIB_SO")/liblmonster.so")" = liblmonster.so.0 ]; then

@@ -43,7 +43,7 @@
 #endif
 
 /* liblmonster internals, reachable because the test links the static library */
-void lm_gpu_handle_closing(struct lmonster *h);
+void lm_handle_closing(struct lmonster *h);
 #ifdef LMONSTER_HAVE_CUDA
 extern const unsigned char lm_gpu_fatbin[];
 extern const unsigned char lm_gpu_fatbin_end[];
@@ -1530,7 +1530,7 @@ static void t_fake_close_hook(void)
 	CHECK_RET(fx_open(&fx, NULL, 64, 1), 0);
 	CHECK_RET(fx_push_new(&fx, 2, 3), 0);
 	CHECK_RET(lmonster_gpu_open(fx.h, 0, 0, &g), 0);
-	lm_gpu_handle_closing(fx.h);
+	lm_handle_closing(fx.h);
 	f.stats(&st);
 	CHECK(st.unregisters == 1 && st.unregister_unmapped == 0, "hook: %d unregisters, %d "
 	      "after unmap", st.unregisters, st.unregister_unmapped);
@@ -1551,7 +1551,7 @@ static void t_fake_close_hook(void)
 	f.stats(&st);
 	CHECK(st.unregisters == 1 && st.unregister_unmapped == 0,
 	      "lmonster_close() did not unregister the ring memory before unmapping it "
-	      "(lmonster_close must call lm_gpu_handle_closing(h) first)");
+	      "(lmonster_close must run the close hooks, lm_handle_closing(h), first)");
 	CHECK_RET(lmonster_gpu_process(g, 0, &b), -EBADF);
 	lmonster_gpu_close(g);
 	g = NULL;

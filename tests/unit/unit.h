@@ -57,6 +57,6 @@ int ut_record_ok(const struct monster_sample *s);
 
 #define PASSED(...) ut_pass(__VA_ARGS__)
 
-extern const struct unit_test uapi_tests[], ring_tests[], error_tests[];
+extern const struct unit_test uapi_tests[], ring_tests[], error_tests[], abi_tests[];
 
 #endif /* UNIT_H */

@@ -167,7 +167,7 @@ static int ut_selected(const char *name, int argc, char **argv)
 
 int main(int argc, char **argv)
 {
-	const struct unit_test *suites[] = { uapi_tests, ring_tests, error_tests };
+	const struct unit_test *suites[] = { uapi_tests, ring_tests, error_tests, abi_tests };
 	const char *tag = getenv("UNIT_TAG");
 	pid_t self = getpid();
 	size_t s;

@@ -65,6 +65,7 @@ static void test_open(void)
 
 static void test_control(void)
 {
+	struct monster_sweep_hist hist;
 	struct monster_config cfg;
 	struct monster_stats st;
 	struct lmonster *c = NULL, *h = NULL;
@@ -91,6 +92,14 @@ static void test_control(void)
 	vt_check(ret == -EBUSY, "lib-set-slots-running-busy", "slots while running: %d (%s)", ret,
 		 lmonster_strerror(ret));
 	lmonster_stop(c);
+	ret = lmonster_stats(c, &st);
+	if (!ret)
+		ret = lmonster_sweep_hist(c, &hist);
+	vt_check(ret == 0 && hist.sweeps == st.sweeps && hist.total_ns == st.total_sweep_ns,
+		 "lib-sweep-hist", "stopped: sweep_hist %d (%s), %llu sweeps in %llu ns; GET_STATS "
+		 "%llu in %llu ns", ret, lmonster_strerror(ret), (unsigned long long)hist.sweeps,
+		 (unsigned long long)hist.total_ns, (unsigned long long)st.sweeps,
+		 (unsigned long long)st.total_sweep_ns);
 	ret = lmonster_open(NULL, 0, &h);	/* maps the rings */
 	if (lib_ok(ret, "lib-open-mapped", "lmonster_open")) {
 		ret = lmonster_set_config(c, &cfg);

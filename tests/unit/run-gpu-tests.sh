@@ -4,7 +4,7 @@
 # ASan/UBSan build, each with its own monster-gpu-consumer. Prints every PASS/FAIL line,
 # a FAIL line for a run that a sanitizer flagged or that died without saying why, and
 # exits 1 on any failure.
-#   run-tests.sh NATIVE_TEST NATIVE_TOOL ASAN_TEST ASAN_TOOL [FAKE_LIBCUDA]
+#   run-gpu-tests.sh NATIVE_TEST NATIVE_TOOL ASAN_TEST ASAN_TOOL [FAKE_LIBCUDA]
 set -u
 native=$1 native_tool=$2 asan=$3 asan_tool=$4 fake=${5:-}
 err=$(mktemp /tmp/gpu-tests.XXXXXX)

@@ -1,16 +1,14 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR MIT)
 /*
  * cpu_path.c - the GPU consumer's computation on the CPU: the same
- * per-record code as the CUDA kernel (monster_features.h), the same exact
- * fixed-point sums, hence the same tensor and aggregates bit for bit.
- * Part of liblmonster (built by gpu/gpu.mk, linked in by lib/lib.mk).
+ * per-record code as the CUDA kernel (gpu/monster_features.h), the same
+ * exact fixed-point sums, hence the same tensor and aggregates bit for bit.
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
-#include "lm_gpu_internal.h"
+#include "lm_internal.h"
 #include "monster_features.h"
 
 MONSTER_STATIC_ASSERT(sizeof(struct lmonster_u128) == sizeof(struct monster_u128), "u128 twins");
@@ -22,14 +20,6 @@ struct lmonster_cpu {
 	unsigned int rows;	/* of the last batch */
 	float *tensor;		/* float[15][max_rows][10] capacity */
 };
-
-__u64 lm_now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (__u64)ts.tv_sec * 1000000000ull + (__u64)ts.tv_nsec;
-}
 
 static struct monster_u128 lm_u(struct lmonster_u128 x)
 {
@@ -176,13 +166,7 @@ LMONSTER_API int lmonster_cpu_process(struct lmonster_cpu *c, unsigned int flags
 	c->rows = rows;
 	b->compute_ns = lm_now_ns() - t1;
 	/* the records are no longer read: hand them back to the producer */
-	if (!(flags & LMONSTER_BATCH_PEEK)) {
-		ret = lm_batch_release(c->h, spans);
-		if (ret)
-			return ret;
-	}
-	b->batch_ns = lm_now_ns() - t0;
-	return 0;
+	return lm_batch_end(c->h, spans, flags, t0, b);
 }
 
 LMONSTER_API const float *lmonster_cpu_tensor(const struct lmonster_cpu *c, unsigned int *rows)
