@@ -71,8 +71,17 @@ LMONSTER_API int lmonster_get_config(struct lmonster *h, struct monster_config *
 
 LMONSTER_API int lmonster_set_config(struct lmonster *h, const struct monster_config *cfg)
 {
+	int ret = 0;
+
 	if (!h || !cfg)
 		return -EINVAL;
+	/* fields a driver without the feature would refuse as reserved: say which instead */
+	if ((cfg->flags & MONSTER_CF_CHANGED_ONLY) || cfg->keyframe)
+		ret = lm_feature_require(h, LM_FEAT_CHANGED_ONLY);
+	if (!ret && cfg->sweep_threads)
+		ret = lm_feature_require(h, LM_FEAT_PARALLEL);
+	if (ret)
+		return ret;
 	/* the ioctl takes a non-const pointer; the driver only reads it */
 	return lm_ioctl(h, MONSTER_IOC_SET_CONFIG, (void *)cfg, "SET_CONFIG");
 }

@@ -99,6 +99,8 @@ int lm_abi_check(const struct monster_info *info, const char *name);
 /* The features of MONSTER_ABI_MINOR > 0 a call may need, indices into abi.c's table. */
 enum lm_feature {
 	LM_FEAT_SWEEP_HIST,
+	LM_FEAT_CHANGED_ONLY,
+	LM_FEAT_PARALLEL,
 	LM_NR_FEATURES
 };
 /* 0 if h's driver provides the feature, else -EOPNOTSUPP naming it and the versions. */
