@@ -65,6 +65,7 @@ struct monster_buf {
  * are complete only at MONSTER_STEP_ALL, the default.
  */
 enum monster_step {
+	MONSTER_STEP_NONE,	/* no walk: what a period costs besides the sweep */
 	MONSTER_STEP_WALK,	/* find the tasks, nothing else */
 	MONSTER_STEP_IDENT,	/* + pid, tgid, cpu, state, threads, start time, flags */
 	MONSTER_STEP_REGS,	/* + user registers */

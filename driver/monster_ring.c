@@ -340,9 +340,13 @@ void monster_ring_commit(struct monster_ring *r, unsigned long flags)
 /* Look at the consumer's tail now; the bad tails seen since the last call. */
 u64 monster_ring_take_bad_tails(struct monster_ring *r)
 {
+	u64 t = READ_ONCE(r->utail->tail);
 	unsigned long flags;
 	u64 n;
 
+	/* the common case, without the lock: the tail is the one in force, nothing counted */
+	if (t == READ_ONCE(r->tail) && !READ_ONCE(r->bad_tails) && !READ_ONCE(r->bad_tail_seen))
+		return 0;
 	raw_spin_lock_irqsave(&r->lock, flags);
 	monster_ring_refresh_tail(r);
 	n = r->bad_tails;

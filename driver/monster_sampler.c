@@ -123,9 +123,13 @@ static int monster_sampler_thread(void *arg)
 		monster_sweep_run(md, &sw, monster_sweep_threads(md, &pc, period), &w);
 		now = ktime_get();
 		duration = ktime_to_ns(ktime_sub(now, start));
-		/* consumers first: everything after this is bookkeeping */
+		/*
+		 * Consumers first: everything after this is bookkeeping. A sync
+		 * wake-up: this thread sleeps right after, so the consumer may run
+		 * here instead of costing an IPI to wake another CPU.
+		 */
 		if (w.tasks > w.dropped && wq_has_sleeper(&md->wq))
-			wake_up_interruptible_poll(&md->wq, EPOLLIN | EPOLLRDNORM);
+			wake_up_interruptible_sync_poll(&md->wq, EPOLLIN | EPOLLRDNORM);
 
 		pc.sweeps++;
 		pc.prev_clock = clock;

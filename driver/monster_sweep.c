@@ -243,7 +243,7 @@ void monster_sweep_run(struct monster_dev *md, struct monster_sweep *sw, unsigne
 	unsigned int i, helpers = min(threads ? threads - 1 : 0, md->nr_helpers);
 
 	atomic_set(&sw->next_pid, 1);
-	atomic_set(&sw->end_pid, INT_MAX);
+	atomic_set(&sw->end_pid, sw->steps == MONSTER_STEP_NONE ? 0 : INT_MAX);
 	if (helpers) {
 		reinit_completion(&md->helpers_done);
 		atomic_set(&md->helpers_busy, helpers);
