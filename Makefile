@@ -34,6 +34,10 @@ SAN_asan := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-san
 SAN_tsan := -O1 -g -fsanitize=thread
 SAN_CFLAGS = $(CSTD) $(WARN) -I$(TOP)/uapi -I$(TOP)/lib -pthread
 
+# The one test harness every test and bench program links (tests/harness.h).
+TEST_HARNESS   := $(TOP)/tests/harness.c
+TEST_HARNESS_H := $(TOP)/tests/harness.h
+
 # CUDA: nvcc plus the driver API header next to it (or in /usr/include). Without both,
 # HAVE_CUDA is empty: no fatbin, and the library's GPU calls say "built without CUDA".
 CUDA_H        := $(if $(NVCC),$(firstword $(wildcard $(dir $(realpath $(NVCC)))../include/cuda.h \

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * monster_debugfs.c - /sys/kernel/debug/monster/stats in the shape of the
- * sampler design's "Statistics" view, plus the sweep figures.
+ * per-ring "Statistics" view, plus the sweep figures.
  */
 #include <linux/debugfs.h>
 #include <linux/seq_file.h>

@@ -50,31 +50,20 @@ static int monster_buf_page_node(const struct monster_buf *buf)
 
 static void monster_buf_init_rings(struct monster_buf *buf)
 {
-	struct monster_shared_header *sh = &buf->hdrs->shared;
+	struct monster_info info;
 	unsigned int i;
 
-	sh->magic = MONSTER_MAGIC;
-	sh->abi_major = MONSTER_ABI_MAJOR;
-	sh->abi_minor = MONSTER_ABI_MINOR;
-	sh->nr_rings = MONSTER_NR_RINGS;
-	sh->record_size = sizeof(struct monster_sample);
-	sh->ring_slots = buf->slots;
-
+	monster_buf_info(buf, &info);
+	monster_headers_init(buf->hdrs, &info);
 	for (i = 0; i < MONSTER_NR_RINGS; i++) {
 		struct monster_ring *r = &buf->ring[i];
-		size_t off = MONSTER_DATA_OFFSET + i * buf->ring_bytes;
 
 		raw_spin_lock_init(&r->lock);
 		r->mask = buf->slots - 1;
 		r->prime = monster_prime(i);
-		r->data = buf->vaddr + off;
+		r->data = buf->vaddr + monster_ring_data_offset(&info, i);
 		r->hdr = &buf->hdrs->ring[i];
 		r->utail = &buf->tails[i];
-		r->hdr->data_offset = off;
-		r->hdr->prime = r->prime;
-		r->hdr->index = i;
-		r->hdr->slots = buf->slots;
-		r->hdr->record_size = sizeof(struct monster_sample);
 	}
 }
 
@@ -148,18 +137,12 @@ bool monster_buf_in_use(struct monster_buf *buf)
 
 void monster_buf_info(const struct monster_buf *buf, struct monster_info *info)
 {
-	unsigned int i;
-
 	memset(info, 0, sizeof(*info));
-	info->abi_major = MONSTER_ABI_MAJOR;
-	info->abi_minor = MONSTER_ABI_MINOR;
+	monster_info_geometry(info, buf->slots);
 	/* what this driver offers of what the header defines */
 	info->features = MONSTER_FEATURES;
 	if (!MONSTER_HAVE_CHANGED_ONLY)
 		info->features &= ~MONSTER_FEAT_CHANGED_ONLY;
-	info->nr_rings = MONSTER_NR_RINGS;
-	info->record_size = sizeof(struct monster_sample);
-	info->ring_slots = buf->slots;
 	info->numa_node = buf->node;
 	info->page_size = PAGE_SIZE;
 	info->map_size = buf->size;
@@ -168,10 +151,6 @@ void monster_buf_info(const struct monster_buf *buf, struct monster_info *info)
 	info->headers_offset = MONSTER_TAILS_SIZE;
 	info->headers_size = MONSTER_HEADERS_SIZE;
 	info->data_offset = MONSTER_DATA_OFFSET;
-	info->data_size = MONSTER_NR_RINGS * buf->ring_bytes;
-	info->ring_bytes = buf->ring_bytes;
-	for (i = 0; i < MONSTER_NR_RINGS; i++)
-		info->primes[i] = monster_prime(i);
 }
 
 /* VMAs (including split and forked copies) each hold a reference. */

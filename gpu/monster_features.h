@@ -6,8 +6,8 @@
  * produce bit-identical results. CUDA code defines MONSTER_HD as
  * __host__ __device__ before including it (as for uapi/monster.h).
  *
- * The seed's computations ("GPU Consumer", "Hecke Operators", "Real-Time
- * Analysis"), with every rounding step pinned down:
+ * The consumer's computations (the scaled feature tensor, Hecke anomalies,
+ * the 8080 walk pattern), with every rounding step pinned down:
  *
  * Features. For a record of ring r (prime p = monster_prime(r)) the ten raw
  * values, in tensor order, are
@@ -20,7 +20,7 @@
  *				(__fmul_rn; never contracted into an FMA)
  *	t = y / 71.0f		one IEEE single divide, round to nearest
  *				(__fdiv_rn; never an approximate reciprocal)
- * i.e. the seed's `tensor * (prime as f32) / 71.0`, evaluated left to right.
+ * i.e. `tensor * (prime as f32) / 71.0`, evaluated left to right.
  * No denormal can occur (the smallest non-zero t is 2/71 > 2^-6) and no
  * overflow (t <= 2^64), so flush-to-zero settings do not matter either.
  *
@@ -28,7 +28,7 @@
  * (the ring's slots wrap: record index i lives in slot i & (slots - 1)).
  * N = max(count[r]); the batch's tensor is float[15][N][10], row k of ring
  * r holding the features of record tail + k, rows count[r]..N-1 all zero
- * (+0.0f), i.e. the seed's rings stacked into the [15, N, 10] mega-tensor.
+ * (+0.0f), i.e. the 15 rings stacked into one [15, N, 10] tensor.
  *
  * Sums, exactly. Every tensor element t is a non-negative multiple of 2^-32
  * (t >= 2^-6 has at most 24 significant bits above 2^-29), so t * 2^32 is an
@@ -39,8 +39,8 @@
  * associative and commutative, the same bits whatever the order or the
  * parallel reduction tree. This is what makes the GPU's atomics and the
  * CPU's loop agree bit for bit. Per ring the aggregates are the ten
- * per-feature sums; the ring's tensor sum (the seed's
- * tensor.sum_dim(2).sum_dim(1) for that ring) is their sum, the whole
+ * per-feature sums; the ring's tensor sum (tensor.sum_dim(2).sum_dim(1)
+ * for that ring) is their sum, the whole
  * tensor's sum the sum over rings; a double is derived from them only for
  * display (monster_u128_to_double, host side, one fixed formula).
  *
@@ -77,7 +77,7 @@
 
 #define MONSTER_NR_FEATURES	10
 #define MONSTER_FIX_FRAC_BITS	32	/* fixed-point sums: 2^-32 units */
-#define MONSTER_PATTERN_MOD	8080u	/* the seed's "8080 walk pattern" */
+#define MONSTER_PATTERN_MOD	8080u	/* the "8080 walk pattern" */
 #define MONSTER_ANOMALY_LIMIT	10	/* |T_p(rip) - rax mod 71| > 10 */
 /* Bytes of a record the computation reads: the first 128 (fields up to cpu_time_ns). */
 #define MONSTER_FEATURE_PREFIX	128u
@@ -184,7 +184,7 @@ static inline MONSTER_HD void monster_features(const __u64 raw[10], __u32 prime,
 		out[f] = monster_hecke_scale(raw[f], prime);
 }
 
-/* The seed's anomaly rule for a record of a ring with prime p: 0 or 1. */
+/* The Hecke anomaly rule for a record of a ring with prime p: 0 or 1. */
 static inline MONSTER_HD unsigned int monster_anomaly(__u64 rip, __u64 rax, __u32 prime)
 {
 	int expected = (int)monster_hecke_op(rip, prime);

@@ -47,15 +47,9 @@ static __u64 lm_round_up(__u64 x, __u64 a)
 /* Page 0 the file header, then exactly what the device maps. */
 static void lm_file_layout(__u32 slots, __u64 page, struct monster_info *in)
 {
-	unsigned int i;
-
 	memset(in, 0, sizeof(*in));
-	in->abi_major = MONSTER_ABI_MAJOR;
-	in->abi_minor = MONSTER_ABI_MINOR;
+	monster_info_geometry(in, slots);
 	in->features = 0;	/* no ioctls, no sweep timing: none of the feature calls */
-	in->nr_rings = MONSTER_NR_RINGS;
-	in->record_size = sizeof(struct monster_sample);
-	in->ring_slots = slots;
 	in->numa_node = MONSTER_NODE_ANY;
 	in->page_size = (__u32)page;
 	in->tails_offset = page;
@@ -63,11 +57,7 @@ static void lm_file_layout(__u32 slots, __u64 page, struct monster_info *in)
 	in->headers_offset = 2 * page;
 	in->headers_size = lm_round_up(sizeof(struct monster_headers), page);
 	in->data_offset = in->headers_offset + in->headers_size;
-	in->ring_bytes = (__u64)slots * sizeof(struct monster_sample);
-	in->data_size = MONSTER_NR_RINGS * in->ring_bytes;
 	in->map_size = lm_round_up(in->data_offset + in->data_size, page);
-	for (i = 0; i < MONSTER_NR_RINGS; i++)
-		in->primes[i] = monster_prime(i);
 }
 
 int lm_file_read_header(int fd, const char *name, struct monster_info *info)
@@ -121,8 +111,6 @@ void lm_file_stats(const struct lmonster *h, struct monster_stats *st)
 static void lm_producer_init(struct lmonster_producer *p, const struct monster_info *in)
 {
 	struct lmonster_file_header *fh = p->fh;
-	struct monster_shared_header *sh;
-	unsigned int i;
 
 	p->tails = (void *)((char *)p->map + in->tails_offset);
 	p->hdrs = (void *)((char *)p->map + in->headers_offset);
@@ -138,22 +126,7 @@ static void lm_producer_init(struct lmonster_producer *p, const struct monster_i
 	fh->scope = MONSTER_SCOPE_PROCESS;
 	fh->info = *in;
 
-	sh = &p->hdrs->shared;
-	sh->magic = MONSTER_MAGIC;
-	sh->abi_major = MONSTER_ABI_MAJOR;
-	sh->abi_minor = MONSTER_ABI_MINOR;
-	sh->nr_rings = MONSTER_NR_RINGS;
-	sh->record_size = sizeof(struct monster_sample);
-	sh->ring_slots = in->ring_slots;
-	for (i = 0; i < MONSTER_NR_RINGS; i++) {
-		struct monster_ring_header *rh = &p->hdrs->ring[i];
-
-		rh->data_offset = in->data_offset + i * in->ring_bytes;
-		rh->prime = monster_prime(i);
-		rh->index = i;
-		rh->slots = in->ring_slots;
-		rh->record_size = sizeof(struct monster_sample);
-	}
+	monster_headers_init(p->hdrs, in);
 	/* no ordering needed: nobody sees the file before rename() or the fd is handed out */
 	memcpy(fh->magic, LMONSTER_FILE_MAGIC, sizeof(fh->magic));
 }

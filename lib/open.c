@@ -78,7 +78,7 @@ static int lm_check_headers(const struct lmonster *h, const char *name)
 
 		if (rh->prime != monster_prime(i) || rh->index != i ||
 		    rh->slots != in->ring_slots || rh->record_size != in->record_size ||
-		    rh->data_offset != in->data_offset + i * in->ring_bytes)
+		    rh->data_offset != monster_ring_data_offset(in, i))
 			return lm_err(-EBADMSG, "%s: ring %u header does not match the layout",
 				      name, i);
 	}

@@ -32,6 +32,11 @@ dkms sparse libnuma-dev libncurses-dev linux-image-amd64 linux-headers-amd64"
 # xz-utils/zstd to unpack the kernel images the VM boots, openssl for dkms's signing key,
 # the shellcheck linter for the harness scripts, linux-source-6.12 for scripts/checkpatch.pl
 base_pkgs="$base_pkgs gcc-multilib xz-utils zstd openssl shellcheck linux-source-6.12"
+# the tools print JSON through json-c (libjson-c-dev: headers, shared and static library);
+# the CLI tests parse that JSON with python3's json module
+base_pkgs="$base_pkgs libjson-c-dev python3"
+# make bench: the BPF task iterator peer (clang -target bpf, linked with libbpf statically)
+base_pkgs="$base_pkgs clang libbpf-dev libelf-dev zlib1g-dev"
 
 missing=""
 for p in $base_pkgs; do

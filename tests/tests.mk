@@ -4,7 +4,7 @@
 #   tests/vm/t_*.c    -> $(BUILD)/vm/bin/t_<name>    static x86-64
 #   tests/vm/t32_*.c  -> $(BUILD)/vm/bin/t32_<name>  static i386 (-m32): exercises compat_ioctl
 #   tests/vm/demo_stats.c -> $(BUILD)/vm/bin/demo_stats  (what `make demo` runs in the guest)
-# Each links tests/vm/vmtest.c (the shared helper) when it exists; the ones that use
+# Each links the shared helpers (tests/vm/vmtest.c, vmstress.c, tests/harness.c); the ones that use
 # liblmonster (tests/vm/t_*_lmonster*.c) link liblmonster.a too. Static, because the guest
 # is a bare busybox initramfs with no libc. They are built on demand by `make check` and
 # `make demo` (target vm-tests), not by `make all`.
@@ -17,8 +17,8 @@
 
 VM_DIR      := $(TOP)/tests/vm
 VM_BIN      := $(BUILD)/vm/bin
-VM_HELPER   := $(wildcard $(VM_DIR)/vmtest.c)
-VM_HDRS     := $(wildcard $(VM_DIR)/*.h) $(TOP)/uapi/monster.h
+VM_HELPER   := $(VM_DIR)/vmtest.c $(VM_DIR)/vmstress.c $(TEST_HARNESS)
+VM_HDRS     := $(wildcard $(VM_DIR)/*.h) $(TEST_HARNESS_H) $(TOP)/uapi/monster.h
 VM_LDFLAGS  := -static -pthread
 vm_bins      = $(patsubst $(VM_DIR)/%.c,$(VM_BIN)/%,$(wildcard $(addprefix $(VM_DIR)/,$(1))))
 VM_T64      := $(call vm_bins,t_*.c)
@@ -34,7 +34,7 @@ $(VM_T64) $(VM_T32): $(VM_BIN)/%: $(VM_DIR)/%.c $(VM_HELPER) $(VM_HDRS)
 $(VM_DEMO): $(VM_BIN)/%: $(VM_DIR)/%.c $(VM_HDRS)
 $(VM_T32): VM_ARCH := -m32
 $(VM_LIB): $$(LIB_A) $$(LIB_HDRS)
-$(VM_LIB): VM_LIBS = $(LIB_A) $(LIB_LIBS)
+$(VM_LIB): VM_LIBS = $(LIB_A) $(LIB_LIBS) $(JSON_LIBS)
 # rm first: a test that no longer compiles must not leave a stale binary for the VM to run.
 $(VM_PROGS):
 	@mkdir -p $(@D)

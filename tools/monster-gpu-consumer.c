@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * monster-gpu-consumer - the seed's GPU consumer: reads the 15 Monster rings
- * (the device, or a file-backed ring set), turns each batch into the
- * [15, N, 10] Hecke-scaled tensor on the GPU (records read in place from
- * the registered ring memory) or, without a usable GPU, on the CPU with
- * identical results, counts the "8080 walk" patterns and Hecke anomalies,
- * and prints the seed's statistics.
+ * monster-gpu-consumer - reads the 15 Monster rings (the device, or a
+ * file-backed ring set), turns each batch into the [15, N, 10] Hecke-scaled
+ * tensor on the GPU (records read in place from the registered ring memory)
+ * or, without a usable GPU, on the CPU with identical results, counts the
+ * "8080 walk" patterns and Hecke anomalies, and prints the totals as text or
+ * one JSON object.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -17,8 +17,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "json_writer.h"
 #include "lmonster.h"
 #include "lmonster_gpu.h"
+#include "monster_features.h"
 #include "parse_num.h"
 
 #ifndef MONSTER_VERSION
@@ -56,7 +58,7 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 "Usage: %s [OPTION]...\n"
-"Consume the Monster rings and process them as the seed's [15, N, 10] tensor:\n"
+"Consume the Monster rings and process them as one [15, N, 10] tensor:\n"
 "every feature (pid, timestamp, rip, rsp, rax, rbx, rcx, rdx, memory, CPU time)\n"
 "scaled by prime/71, on the GPU (records read in place, zero copy) or on the CPU\n"
 "with bit-identical results; count 8080 walk patterns and Hecke anomalies.\n"
@@ -67,7 +69,7 @@ static void usage(FILE *f)
 "  -c, --cpu             use the CPU path (otherwise the CPU is used only when no\n"
 "                        GPU can be used, with the reason printed)\n"
 "      --require-gpu     fail instead of falling back to the CPU\n"
-"  -i, --interval MS     at most one batch per MS milliseconds (default 100: the seed's 10 Hz)\n"
+"  -i, --interval MS     at most one batch per MS milliseconds (default 100: 10 Hz)\n"
 "  -b, --max-batch N     records per ring per batch (default: the ring size)\n"
 "  -j, --json            print one JSON object at the end instead of the text report\n"
 "  -q, --quiet           no per-batch lines\n"
@@ -121,8 +123,85 @@ static int bad_usage(const char *fmt, ...)
 	return 2;
 }
 
+/* An option that takes a value: 0, or the usage exit status. */
+static int value_option(int c, const char *arg, struct opts *o)
+{
+	unsigned long v;
+
+	switch (c) {
+	case 'd':
+		if (!*arg)
+			return bad_usage("--device: empty path");
+		o->device = arg;
+		break;
+	case 's':
+		if (parse_double(arg, 0, 1e9, &o->seconds))
+			return bad_usage("--seconds: '%s' is not a number of seconds >= 0", arg);
+		break;
+	case 'g':
+		if (parse_ulong(arg, 0, 1023, &v))
+			return bad_usage("--gpu: '%s' is not a CUDA device number (0..1023)", arg);
+		o->gpu = (int)v;
+		o->gpu_given = 1;
+		break;
+	case 'i':
+		if (parse_ulong(arg, 1, 60000, &v))
+			return bad_usage("--interval: '%s' is not a number of milliseconds "
+					 "(1..60000)", arg);
+		o->interval_ms = (unsigned int)v;
+		break;
+	case 'b':
+		if (parse_ulong(arg, 1, MONSTER_SLOTS_MAX, &v))
+			return bad_usage("--max-batch: '%s' is not a record count (1..%u)", arg,
+					 MONSTER_SLOTS_MAX);
+		o->max_rows = (unsigned int)v;
+		break;
+	}
+	return 0;
+}
+
+/* Any other option, or what getopt could not parse: 0, or the usage exit status. */
+static int flag_option(int c, char **argv, struct opts *o)
+{
+	switch (c) {
+	case 'c':
+		o->cpu = 1;
+		break;
+	case 'R':
+		o->require_gpu = 1;
+		break;
+	case 'j':
+		o->json = 1;
+		break;
+	case 'q':
+		o->quiet = 1;
+		break;
+	case 'N':
+		o->bind = 0;
+		break;
+	case 'v':
+		o->verbose = 1;
+		break;
+	case 'h':
+		usage(stdout);
+		exit(0);
+	case 'V':
+		printf("%s %s (liblmonster %s, %s)\n", prog, MONSTER_VERSION, lmonster_version(),
+		       lmonster_gpu_built() ? "CUDA kernels built in" : "built without CUDA");
+		exit(0);
+	case ':':
+		return bad_usage("%s needs a value", argv[optind - 1]);
+	default:
+		if (optopt)
+			return bad_usage("unknown option '-%c'", optopt);
+		return bad_usage("unknown option '%s'", argv[optind - 1]);
+	}
+	return 0;
+}
+
 static int parse_opts(int argc, char **argv, struct opts *o)
 {
+	static const char optstring[] = ":d:s:g:ci:b:jqvhV";
 	static const struct option longopts[] = {
 		{ "device", required_argument, NULL, 'd' },
 		{ "seconds", required_argument, NULL, 's' },
@@ -139,102 +218,27 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
-	unsigned long v;
-	char *end;
-	int c;
+	int c, ret;
 
 	memset(o, 0, sizeof(*o));
 	o->interval_ms = 100;
 	o->bind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":d:s:g:ci:b:jqvhV", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'd':
-			if (!*optarg)
-				return bad_usage("--device: empty path");
-			o->device = optarg;
-			break;
-		case 's':
-			errno = 0;
-			o->seconds = strtod(optarg, &end);
-			if (errno || end == optarg || *end || !(o->seconds >= 0) ||
-			    o->seconds > 1e9)
-				return bad_usage("--seconds: '%s' is not a number of seconds >= 0",
-						 optarg);
-			break;
-		case 'g':
-			if (parse_ulong(optarg, 0, 1023, &v))
-				return bad_usage("--gpu: '%s' is not a CUDA device number (0..1023)",
-						 optarg);
-			o->gpu = (int)v;
-			o->gpu_given = 1;
-			break;
-		case 'c':
-			o->cpu = 1;
-			break;
-		case 'R':
-			o->require_gpu = 1;
-			break;
-		case 'i':
-			if (parse_ulong(optarg, 1, 60000, &v))
-				return bad_usage("--interval: '%s' is not a number of milliseconds "
-						 "(1..60000)", optarg);
-			o->interval_ms = (unsigned int)v;
-			break;
-		case 'b':
-			if (parse_ulong(optarg, 1, MONSTER_SLOTS_MAX, &v))
-				return bad_usage("--max-batch: '%s' is not a record count (1..%u)",
-						 optarg, MONSTER_SLOTS_MAX);
-			o->max_rows = (unsigned int)v;
-			break;
-		case 'j':
-			o->json = 1;
-			break;
-		case 'q':
-			o->quiet = 1;
-			break;
-		case 'N':
-			o->bind = 0;
-			break;
-		case 'v':
-			o->verbose = 1;
-			break;
-		case 'h':
-			usage(stdout);
-			exit(0);
-		case 'V':
-			printf("%s %s (liblmonster %s, %s)\n", prog, MONSTER_VERSION, lmonster_version(),
-			       lmonster_gpu_built() ? "CUDA kernels built in" : "built without CUDA");
-			exit(0);
-		case ':':
-			return bad_usage("%s needs a value", argv[optind - 1]);
-		default:
-			if (optopt)
-				return bad_usage("unknown option '-%c'", optopt);
-			return bad_usage("unknown option '%s'", argv[optind - 1]);
-		}
+	while ((c = getopt_long(argc, argv, optstring, longopts, NULL)) != -1) {
+		const char *spec = c == ':' ? NULL : strchr(optstring, c);
+
+		if (spec && spec[1] == ':')
+			ret = value_option(c, optarg, o);
+		else
+			ret = flag_option(c, argv, o);
+		if (ret)
+			return ret;
 	}
 	if (optind < argc)
 		return bad_usage("unexpected argument '%s'", argv[optind]);
 	if (o->cpu && (o->gpu_given || o->require_gpu))
 		return bad_usage("--cpu cannot be combined with --gpu or --require-gpu");
 	return 0;
-}
-
-static void json_str(const char *s)
-{
-	putchar('"');
-	for (; s && *s; s++) {
-		unsigned char ch = (unsigned char)*s;
-
-		if (ch == '"' || ch == '\\')
-			printf("\\%c", ch);
-		else if (ch < 0x20)
-			printf("\\u%04x", ch);
-		else
-			putchar(ch);
-	}
-	putchar('"');
 }
 
 static struct lmonster_u128 u128_add(struct lmonster_u128 a, struct lmonster_u128 b)
@@ -283,12 +287,47 @@ struct run {
 	int have_stats;
 };
 
+static double per_second(unsigned long long n, double seconds)
+{
+	return seconds > 0 ? (double)n / seconds : 0;
+}
+
+/*
+ * Bytes the computation reads where they lie: of each record only its
+ * first MONSTER_FEATURE_PREFIX bytes, the ten features' fields in whole
+ * cache lines (gpu/monster_features.h); the rest is never fetched.
+ */
+static double gigabytes_read(unsigned long long records)
+{
+	return (double)records * MONSTER_FEATURE_PREFIX / 1e9;
+}
+
+static void report_rings_text(const struct run *R)
+{
+	const struct totals *t = &R->t;
+	unsigned long long slices = 0, dropped = 0;
+	unsigned int r;
+
+	for (r = 0; r < MONSTER_NR_RINGS; r++) {
+		printf("Ring %u (prime %u): %llu samples in tensor (anomalies %llu, walk patterns %llu)\n",
+		       r, monster_prime(r), t->ring_records[r], t->ring_anomalies[r],
+		       t->ring_patterns[r]);
+		slices += t->ring_patterns[r];
+		dropped += R->st.ring[r].dropped;
+	}
+	printf("\n8080 walk pattern: %llu of %llu batches (whole tensor), %llu ring slices\n",
+	       t->patterns, t->batches, slices);
+	printf("Hecke anomalies: %llu (%.2f%%)\n", t->anomalies,
+	       t->records ? 100.0 * (double)t->anomalies / (double)t->records : 0.0);
+	if (R->have_stats)
+		printf("Dropped by the producer (rings full): %llu\n", dropped);
+}
+
 static void report_text(const struct run *R)
 {
 	const struct totals *t = &R->t;
-	double rate = R->elapsed > 0 ? (double)t->records / R->elapsed : 0;
+	double rate = per_second(t->records, R->elapsed);
 	double cs = (double)t->compute_ns / 1e9;
-	unsigned int r;
 
 	printf("\n=== Monster GPU Consumer Statistics ===\n");
 	printf("Total processed: %llu\n", t->records);
@@ -298,33 +337,13 @@ static void report_text(const struct run *R)
 	if (cs > 0)
 		printf("%s time: %.3f ms, %.0f samples/sec, %.2f GB/s read in place\n",
 		       R->g ? "GPU kernel" : "CPU compute", cs * 1e3, (double)t->records / cs,
-		       (double)t->records * 128 / cs / 1e9);
+		       gigabytes_read(t->records) / cs);
 	printf("\n");
-	for (r = 0; r < MONSTER_NR_RINGS; r++)
-		printf("Ring %u (prime %u): %llu samples in tensor (anomalies %llu, walk patterns %llu)\n",
-		       r, monster_prime(r), t->ring_records[r], t->ring_anomalies[r],
-		       t->ring_patterns[r]);
-	printf("\n8080 walk pattern: %llu of %llu batches (whole tensor), ", t->patterns, t->batches);
-	{
-		unsigned long long rp = 0;
-
-		for (r = 0; r < MONSTER_NR_RINGS; r++)
-			rp += t->ring_patterns[r];
-		printf("%llu ring slices\n", rp);
-	}
-	printf("Hecke anomalies: %llu (%.2f%%)\n", t->anomalies,
-	       t->records ? 100.0 * (double)t->anomalies / (double)t->records : 0.0);
-	if (R->have_stats) {
-		unsigned long long dropped = 0;
-
-		for (r = 0; r < MONSTER_NR_RINGS; r++)
-			dropped += R->st.ring[r].dropped;
-		printf("Dropped by the producer (rings full): %llu\n", dropped);
-	}
+	report_rings_text(R);
 	if (R->g)
 		printf("Summary: %llu samples in %llu batches on GPU %d (%s), %.0f samples/sec, "
-		       "%llu anomalies, %llu walk patterns\n", t->records, t->batches, R->gi.ordinal,
-		       R->gi.name, rate, t->anomalies, t->patterns);
+		       "%llu anomalies, %llu walk patterns\n", t->records, t->batches,
+		       R->gi.ordinal, R->gi.name, rate, t->anomalies, t->patterns);
 	else
 		printf("Summary: %llu samples in %llu batches on the CPU%s%s%s, %.0f samples/sec, "
 		       "%llu anomalies, %llu walk patterns\n", t->records, t->batches,
@@ -332,60 +351,87 @@ static void report_text(const struct run *R)
 		       t->anomalies, t->patterns);
 }
 
-static void report_json(const struct run *R)
+static void json_gpu(struct jsonw *w, const struct lmonster_gpu_info *gi)
+{
+	jsonw_start_object(w, "gpu");
+	jsonw_int(w, "ordinal", gi->ordinal);
+	jsonw_string(w, "name", gi->name);
+	jsonw_string(w, "pci_bus_id", gi->pci_bus_id);
+	jsonw_stringf(w, "compute_capability", "%d.%d", gi->cc_major, gi->cc_minor);
+	jsonw_int(w, "driver_version", gi->driver_version);
+	jsonw_bool(w, "read_only_registration", gi->read_only);
+	jsonw_uint(w, "registered_bytes", gi->registered_bytes);
+	jsonw_int(w, "numa_node", gi->numa_node);
+	jsonw_end(w);
+}
+
+static void json_numa(struct jsonw *w, const struct lmonster_numa *numa)
+{
+	jsonw_start_object(w, "numa");
+	jsonw_bool(w, "available", numa->available);
+	jsonw_int(w, "nodes", numa->nodes);
+	jsonw_int(w, "ring_node", numa->ring_node);
+	jsonw_int(w, "gpu_node", numa->gpu_node);
+	jsonw_int(w, "bound_node", numa->bound_node);
+	jsonw_bool(w, "mismatch", numa->mismatch);
+	jsonw_end(w);
+}
+
+static void json_rings(struct jsonw *w, const struct run *R)
 {
 	const struct totals *t = &R->t;
-	double rate = R->elapsed > 0 ? (double)t->records / R->elapsed : 0;
 	unsigned int r;
 
-	printf("{\"version\":");
-	json_str(MONSTER_VERSION);
-	printf(",\"device\":");
-	json_str(R->o.device ? R->o.device : MONSTER_DEVICE_PATH);
-	printf(",\"source\":");
-	json_str(R->source);
-	printf(",\"path\":\"%s\",\"fallback_reason\":", R->g ? "gpu" : "cpu");
-	if (R->reason[0])
-		json_str(R->reason);
-	else
-		printf("null");
-	printf(",\"gpu\":");
-	if (R->g) {
-		printf("{\"ordinal\":%d,\"name\":", R->gi.ordinal);
-		json_str(R->gi.name);
-		printf(",\"pci_bus_id\":");
-		json_str(R->gi.pci_bus_id);
-		printf(",\"compute_capability\":\"%d.%d\",\"driver_version\":%d,"
-		       "\"read_only_registration\":%s,\"registered_bytes\":%llu,\"numa_node\":%d}",
-		       R->gi.cc_major, R->gi.cc_minor, R->gi.driver_version,
-		       R->gi.read_only ? "true" : "false",
-		       (unsigned long long)R->gi.registered_bytes, R->gi.numa_node);
-	} else {
-		printf("null");
-	}
-	if (R->numa_ok)
-		printf(",\"numa\":{\"available\":%s,\"nodes\":%d,\"ring_node\":%d,\"gpu_node\":%d,"
-		       "\"bound_node\":%d,\"mismatch\":%s}", R->numa.available ? "true" : "false",
-		       R->numa.nodes, R->numa.ring_node, R->numa.gpu_node, R->numa.bound_node,
-		       R->numa.mismatch ? "true" : "false");
-	else
-		printf(",\"numa\":null");
-	printf(",\"total_processed\":%llu,\"elapsed_s\":%.6f,\"rate\":%.3f,\"batches\":%llu,"
-	       "\"max_rows\":%u,\"compute_s\":%.9f,\"bytes_read\":%llu,\"anomalies\":%llu,"
-	       "\"patterns\":%llu,\"rings\":[",
-	       t->records, R->elapsed, rate, t->batches, t->max_rows_seen,
-	       (double)t->compute_ns / 1e9, t->records * 128ull, t->anomalies, t->patterns);
+	jsonw_start_array(w, "rings");
 	for (r = 0; r < MONSTER_NR_RINGS; r++) {
-		printf("%s{\"ring\":%u,\"prime\":%u,\"samples\":%llu,\"anomalies\":%llu,"
-		       "\"patterns\":%llu,\"sum\":%.6f,\"sum_fx\":\"0x%016llx%016llx\"",
-		       r ? "," : "", r, monster_prime(r), t->ring_records[r], t->ring_anomalies[r],
-		       t->ring_patterns[r], lmonster_fix_to_double(t->ring_sum[r]),
-		       (unsigned long long)t->ring_sum[r].hi, (unsigned long long)t->ring_sum[r].lo);
+		jsonw_start_object(w, NULL);
+		jsonw_uint(w, "ring", r);
+		jsonw_uint(w, "prime", monster_prime(r));
+		jsonw_uint(w, "samples", t->ring_records[r]);
+		jsonw_uint(w, "anomalies", t->ring_anomalies[r]);
+		jsonw_uint(w, "patterns", t->ring_patterns[r]);
+		jsonw_fixed(w, "sum", lmonster_fix_to_double(t->ring_sum[r]), 6);
+		jsonw_stringf(w, "sum_fx", "0x%016llx%016llx",
+			      (unsigned long long)t->ring_sum[r].hi,
+			      (unsigned long long)t->ring_sum[r].lo);
 		if (R->have_stats)
-			printf(",\"dropped\":%llu", (unsigned long long)R->st.ring[r].dropped);
-		printf("}");
+			jsonw_uint(w, "dropped", R->st.ring[r].dropped);
+		jsonw_end(w);
 	}
-	printf("]}\n");
+	jsonw_end(w);
+}
+
+static int report_json(const struct run *R)
+{
+	const struct totals *t = &R->t;
+	struct jsonw w;
+
+	jsonw_init(&w, stdout);
+	jsonw_start_object(&w, NULL);
+	jsonw_string(&w, "version", MONSTER_VERSION);
+	jsonw_string(&w, "device", R->o.device ? R->o.device : MONSTER_DEVICE_PATH);
+	jsonw_string(&w, "source", R->source);
+	jsonw_string(&w, "path", R->g ? "gpu" : "cpu");
+	jsonw_string(&w, "fallback_reason", R->reason[0] ? R->reason : NULL);
+	if (R->g)
+		json_gpu(&w, &R->gi);
+	else
+		jsonw_null(&w, "gpu");
+	if (R->numa_ok)
+		json_numa(&w, &R->numa);
+	else
+		jsonw_null(&w, "numa");
+	jsonw_uint(&w, "total_processed", t->records);
+	jsonw_fixed(&w, "elapsed_s", R->elapsed, 6);
+	jsonw_fixed(&w, "rate", per_second(t->records, R->elapsed), 3);
+	jsonw_uint(&w, "batches", t->batches);
+	jsonw_uint(&w, "max_rows", t->max_rows_seen);
+	jsonw_fixed(&w, "compute_s", (double)t->compute_ns / 1e9, 9);
+	jsonw_uint(&w, "bytes_read", t->records * MONSTER_FEATURE_PREFIX);	/* gigabytes_read() */
+	jsonw_uint(&w, "anomalies", t->anomalies);
+	jsonw_uint(&w, "patterns", t->patterns);
+	json_rings(&w, R);
+	return jsonw_end(&w);
 }
 
 /* Pick the processor: the GPU unless --cpu, the CPU with a reason otherwise. */
@@ -449,7 +495,7 @@ static int run_loop(struct run *R)
 
 		if (deadline && n >= deadline)
 			break;
-		if (n < next) {		/* pace the batches: the seed reads at 10 Hz */
+		if (n < next) {		/* pace the batches: one per --interval */
 			unsigned long long until = deadline && deadline < next ? deadline : next;
 
 			sleep_ns(until - n);
@@ -482,11 +528,98 @@ static int run_loop(struct run *R)
 	return 0;
 }
 
+/* Open the rings and size the batches: 0, or the exit status (the reason printed). */
+static int open_rings(struct run *R)
+{
+	struct monster_info info;
+	int ret = lmonster_open(R->o.device, 0, &R->h);
+	int flags;
+
+	if (ret) {
+		fprintf(stderr, "%s: %s: %s\n", prog,
+			R->o.device ? R->o.device : MONSTER_DEVICE_PATH, lmonster_strerror(ret));
+		return 1;
+	}
+	flags = lmonster_flags(R->h);
+	R->source = flags >= 0 && (flags & LMONSTER_F_FILE) ? "ring set" : "kernel";
+	ret = lmonster_info(R->h, &info);
+	if (ret) {
+		fprintf(stderr, "%s: info: %s\n", prog, lmonster_strerror(ret));
+		return 1;
+	}
+	if (R->o.max_rows > info.ring_slots) {
+		fprintf(stderr, "%s: --max-batch %u exceeds the ring size %u (try --help)\n",
+			prog, R->o.max_rows, info.ring_slots);
+		return 2;
+	}
+	R->batch_rows = R->o.max_rows ? R->o.max_rows : info.ring_slots;
+	return 0;
+}
+
+/* Bind near the rings (or the GPU); a placement that crosses sockets is only a warning. */
+static void place_numa(struct run *R)
+{
+	int ret = lmonster_numa_setup(R->h, R->g, R->o.bind, &R->numa);
+
+	R->numa_ok = ret == 0;
+	if (ret)
+		fprintf(stderr, "%s: warning: NUMA placement: %s\n", prog, lmonster_strerror(ret));
+	else if (R->numa.mismatch)
+		fprintf(stderr, "%s: warning: the ring pages are on NUMA node %d but GPU %d is on "
+			"node %d: every record crosses the inter-socket link (load monster with "
+			"numa_node=%d)\n", prog, R->numa.ring_node, R->gi.ordinal,
+			R->numa.gpu_node, R->numa.gpu_node);
+}
+
+static void print_banner(const struct run *R)
+{
+	printf("Monster GPU Consumer starting...\n");
+	if (R->g)
+		printf("Device: CUDA %d (%s, sm_%d%d, %s, %llu MiB of ring memory registered%s)\n",
+		       R->gi.ordinal, R->gi.name, R->gi.cc_major, R->gi.cc_minor, R->gi.pci_bus_id,
+		       (unsigned long long)(R->gi.registered_bytes >> 20),
+		       R->gi.read_only ? " read-only" : "");
+	else
+		printf("Device: CPU%s%s%s\n", R->reason[0] ? " (" : "", R->reason,
+		       R->reason[0] ? ")" : "");
+	printf("Rings: %d (Monster primes) from %s\n", MONSTER_NR_RINGS,
+	       R->o.device ? R->o.device : MONSTER_DEVICE_PATH);
+	if (R->numa_ok && R->numa.nodes > 1)
+		printf("NUMA: rings on node %d, GPU on node %d, consumer bound to node %d\n",
+		       R->numa.ring_node, R->numa.gpu_node, R->numa.bound_node);
+	printf("\n");
+	fflush(stdout);
+}
+
+/* Process until the deadline or a signal, then report: 0, or the exit status. */
+static int consume(struct run *R)
+{
+	int ret = choose_path(R);
+
+	if (ret)
+		return ret;
+	place_numa(R);
+	if (!R->o.json)
+		print_banner(R);
+	ret = run_loop(R);
+	R->have_stats = lmonster_stats(R->h, &R->st) == 0;
+	if (ret)
+		return ret;
+	if (!R->o.json) {
+		report_text(R);
+		return 0;
+	}
+	ret = report_json(R);
+	if (ret)
+		fprintf(stderr, "%s: cannot print the report: %s\n", prog, strerror(-ret));
+	return ret ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct sigaction sa;
 	struct run R;
-	int ret, flags;
+	int ret;
 
 	memset(&R, 0, sizeof(R));
 	ret = parse_opts(argc, argv, &R.o);
@@ -501,73 +634,9 @@ int main(int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 
-	ret = lmonster_open(R.o.device, 0, &R.h);
-	if (ret) {
-		fprintf(stderr, "%s: %s: %s\n", prog, R.o.device ? R.o.device : MONSTER_DEVICE_PATH,
-			lmonster_strerror(ret));
-		return 1;
-	}
-	flags = lmonster_flags(R.h);
-	R.source = flags >= 0 && (flags & LMONSTER_F_FILE) ? "ring set" : "kernel";
-	{
-		struct monster_info info;
-
-		ret = lmonster_info(R.h, &info);
-		if (ret) {
-			fprintf(stderr, "%s: info: %s\n", prog, lmonster_strerror(ret));
-			lmonster_close(R.h);
-			return 1;
-		}
-		if (R.o.max_rows > info.ring_slots) {
-			fprintf(stderr, "%s: --max-batch %u exceeds the ring size %u (try --help)\n",
-				prog, R.o.max_rows, info.ring_slots);
-			lmonster_close(R.h);
-			return 2;
-		}
-		R.batch_rows = R.o.max_rows ? R.o.max_rows : info.ring_slots;
-	}
-	ret = choose_path(&R);
-	if (ret)
-		goto out;
-
-	ret = lmonster_numa_setup(R.h, R.g, R.o.bind, &R.numa);
-	R.numa_ok = ret == 0;
-	if (ret)
-		fprintf(stderr, "%s: warning: NUMA placement: %s\n", prog, lmonster_strerror(ret));
-	else if (R.numa.mismatch)
-		fprintf(stderr, "%s: warning: the ring pages are on NUMA node %d but GPU %d is on node "
-			"%d: every record crosses the inter-socket link (load monster with "
-			"numa_node=%d)\n", prog, R.numa.ring_node, R.gi.ordinal, R.numa.gpu_node,
-			R.numa.gpu_node);
-
-	if (!R.o.json) {
-		printf("Monster GPU Consumer starting...\n");
-		if (R.g)
-			printf("Device: CUDA %d (%s, sm_%d%d, %s, %llu MiB of ring memory registered%s)\n",
-			       R.gi.ordinal, R.gi.name, R.gi.cc_major, R.gi.cc_minor, R.gi.pci_bus_id,
-			       (unsigned long long)(R.gi.registered_bytes >> 20),
-			       R.gi.read_only ? " read-only" : "");
-		else
-			printf("Device: CPU%s%s%s\n", R.reason[0] ? " (" : "", R.reason,
-			       R.reason[0] ? ")" : "");
-		printf("Rings: %d (Monster primes) from %s\n", MONSTER_NR_RINGS,
-		       R.o.device ? R.o.device : MONSTER_DEVICE_PATH);
-		if (R.numa_ok && R.numa.nodes > 1)
-			printf("NUMA: rings on node %d, GPU on node %d, consumer bound to node %d\n",
-			       R.numa.ring_node, R.numa.gpu_node, R.numa.bound_node);
-		printf("\n");
-		fflush(stdout);
-	}
-
-	ret = run_loop(&R);
-	R.have_stats = lmonster_stats(R.h, &R.st) == 0;
-	if (!ret) {
-		if (R.o.json)
-			report_json(&R);
-		else
-			report_text(&R);
-	}
-out:
+	ret = open_rings(&R);
+	if (!ret)
+		ret = consume(&R);
 	lmonster_gpu_close(R.g);
 	lmonster_cpu_close(R.c);
 	lmonster_close(R.h);

@@ -7,33 +7,41 @@
 #   $(BUILD)/tools/monster-gpu-consumer  monster-gpu-consumer.static (in the VM dlopen of
 #                                        libcuda fails and the CPU path runs)
 #
-# TOOLS_DEFS_<tool>: the defines a build of <tool> needs (also for its sanitizer builds).
+# TOOLS_SRCS_<tool>, TOOLS_DEFS_<tool>: the sources and defines of <tool> (also for its
+# sanitizer builds); JSON_LIBS: what the JSON writer (json_writer.c, over json-c) links.
 
 TOOLS_SRC_DIR       := $(TOP)/tools
 TOOLS_DIR           := $(BUILD)/tools
-TOOLS_HDRS          := $(TOOLS_SRC_DIR)/parse_num.h
+TOOLS_HDRS          := $(TOOLS_SRC_DIR)/parse_num.h $(TOOLS_SRC_DIR)/json_writer.h \
+		       $(wildcard $(TOOLS_SRC_DIR)/monsterctl/*.h)
+JSON_LIBS           := -ljson-c
 MONSTERCTL          := $(TOOLS_DIR)/monsterctl
 MONSTERCTL_STATIC   := $(TOOLS_DIR)/monsterctl.static
 GPU_CONSUMER        := $(TOOLS_DIR)/monster-gpu-consumer
 GPU_CONSUMER_STATIC := $(TOOLS_DIR)/monster-gpu-consumer.static
-TOOLS_DEFS_monsterctl           = -DMONSTERCTL_VERSION='"$(VERSION)"'
-TOOLS_DEFS_monster-gpu-consumer = -DMONSTER_VERSION='"$(VERSION)"'
+TOOLS_SRCS_monsterctl           := $(wildcard $(TOOLS_SRC_DIR)/monsterctl/*.c) \
+				   $(TOOLS_SRC_DIR)/json_writer.c
+TOOLS_SRCS_monster-gpu-consumer := $(TOOLS_SRC_DIR)/monster-gpu-consumer.c \
+				   $(TOOLS_SRC_DIR)/json_writer.c
+TOOLS_DEFS_monsterctl           = -I$(TOOLS_SRC_DIR) -DMONSTERCTL_VERSION='"$(VERSION)"'
+TOOLS_DEFS_monster-gpu-consumer = -I$(TOOLS_SRC_DIR) -I$(TOP)/gpu -DMONSTER_VERSION='"$(VERSION)"'
 
 USERSPACE_TARGETS += $(MONSTERCTL) $(GPU_CONSUMER)
 
-$(MONSTERCTL) $(GPU_CONSUMER): $(TOOLS_DIR)/%: $(TOOLS_SRC_DIR)/%.c $(TOOLS_HDRS) \
+$(MONSTERCTL) $(GPU_CONSUMER): $(TOOLS_DIR)/%: $$(TOOLS_SRCS_$$*) $(TOOLS_HDRS) \
 			       $$(LIB_HDRS) $$(LIB_SO) $$(LIB_LINKS)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) $(TOOLS_DEFS_$*) -o $@ $< $(LDFLAGS) -L$(LIB_DIR) -llmonster \
-		-Wl,-rpath,'$$ORIGIN/../lib'
+	$(CC) $(ALL_CFLAGS) $(TOOLS_DEFS_$*) -o $@ $(TOOLS_SRCS_$*) $(LDFLAGS) -L$(LIB_DIR) \
+		-llmonster $(JSON_LIBS) -Wl,-rpath,'$$ORIGIN/../lib'
 
 # glibc warns that dlopen (libcuda) and libnuma's getaddrinfo need its shared libraries at
 # run time: expected, the VM has no libcuda and the CPU path runs
-$(MONSTERCTL_STATIC) $(GPU_CONSUMER_STATIC): $(TOOLS_DIR)/%.static: $(TOOLS_SRC_DIR)/%.c \
+$(MONSTERCTL_STATIC) $(GPU_CONSUMER_STATIC): $(TOOLS_DIR)/%.static: $$(TOOLS_SRCS_$$*) \
 					     $(TOOLS_HDRS) $$(LIB_HDRS) $$(LIB_A)
 	@mkdir -p $(@D)
 	@rm -f $@
-	$(CC) $(ALL_CFLAGS) $(TOOLS_DEFS_$*) -static -o $@ $< $(LIB_A) $(LIB_LIBS) -pthread 2>&1 | \
+	$(CC) $(ALL_CFLAGS) $(TOOLS_DEFS_$*) -static -o $@ $(TOOLS_SRCS_$*) $(LIB_A) $(LIB_LIBS) \
+		$(JSON_LIBS) -pthread 2>&1 | \
 		{ grep -v -e "requires at runtime the shared libraries" -e ": in function" || true; }
 	@test -x $@
 

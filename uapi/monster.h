@@ -292,7 +292,7 @@ struct monster_sweep_hist {
 #define MONSTER_IOC_GET_SWEEP_HIST _IOR(MONSTER_IOC_MAGIC, 0x07, struct monster_sweep_hist)
 
 /*
- * The Monster primes and the seed's sharding, as plain inline functions so
+ * The Monster primes and the shard rule, as plain inline functions so
  * every consumer (kernel, C, CUDA) computes exactly what the driver does.
  */
 #ifndef MONSTER_HD
@@ -401,6 +401,60 @@ static inline MONSTER_HD int monster_tail_valid(__u64 tail, __u64 in_force, __u6
 static inline MONSTER_HD __u64 monster_tail_in_force(__u64 tail, __u64 in_force, __u64 head)
 {
 	return monster_tail_valid(tail, in_force, head) ? tail : in_force;
+}
+
+/* Where ring @i's first record lies in the mapping of layout @in. */
+static inline MONSTER_HD __u64 monster_ring_data_offset(const struct monster_info *in,
+							unsigned int i)
+{
+	return in->data_offset + (__u64)i * in->ring_bytes;
+}
+
+/*
+ * The parts of a layout of @slots-slot rings that do not depend on where
+ * the regions lie: the ABI, the ring geometry and the primes. The producer
+ * (the driver, a ring-set file) sets the offsets and sizes of the regions,
+ * the node and the page size, and zeroes the rest first.
+ */
+static inline void monster_info_geometry(struct monster_info *in, __u32 slots)
+{
+	unsigned int i;
+
+	in->abi_major = MONSTER_ABI_MAJOR;
+	in->abi_minor = MONSTER_ABI_MINOR;
+	in->nr_rings = MONSTER_NR_RINGS;
+	in->record_size = sizeof(struct monster_sample);
+	in->ring_slots = slots;
+	in->ring_bytes = (__u64)slots * sizeof(struct monster_sample);
+	in->data_size = MONSTER_NR_RINGS * in->ring_bytes;
+	for (i = 0; i < MONSTER_NR_RINGS; i++)
+		in->primes[i] = monster_prime(i);
+}
+
+/*
+ * The headers region a producer publishes for layout @in, into zeroed
+ * memory: the shared header and one ring header per ring, which a consumer
+ * checks against the layout before it reads a record.
+ */
+static inline void monster_headers_init(struct monster_headers *h, const struct monster_info *in)
+{
+	unsigned int i;
+
+	h->shared.magic = MONSTER_MAGIC;
+	h->shared.abi_major = in->abi_major;
+	h->shared.abi_minor = in->abi_minor;
+	h->shared.nr_rings = in->nr_rings;
+	h->shared.record_size = in->record_size;
+	h->shared.ring_slots = in->ring_slots;
+	for (i = 0; i < MONSTER_NR_RINGS; i++) {
+		struct monster_ring_header *rh = &h->ring[i];
+
+		rh->data_offset = monster_ring_data_offset(in, i);
+		rh->prime = monster_prime(i);
+		rh->index = i;
+		rh->slots = in->ring_slots;
+		rh->record_size = in->record_size;
+	}
 }
 
 /* The histogram bucket of a sweep that took @ns (struct monster_sweep_hist). */

@@ -31,7 +31,7 @@ static int quiet(enum libbpf_print_level level, const char *fmt, va_list ap)
 /* One full pass of the iterator: the records it wrote, -1 on error. */
 static long pass(struct bpf_link *link, uint64_t *ns)
 {
-	uint64_t t0 = bench_now_ns();
+	uint64_t t0 = th_now_ns();
 	long bytes = 0;
 	ssize_t n;
 	int fd = bpf_iter_create(bpf_link__fd(link));
@@ -40,7 +40,7 @@ static long pass(struct bpf_link *link, uint64_t *ns)
 		return -1;
 	while ((n = read(fd, buf, sizeof(buf))) > 0)
 		bytes += n;
-	*ns = bench_now_ns() - t0;
+	*ns = th_now_ns() - t0;
 	close(fd);
 	return n < 0 ? -1 : bytes / (long)sizeof(struct monster_sample);
 }

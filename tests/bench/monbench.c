@@ -156,15 +156,15 @@ static void memref_run(struct memref *m, const char *key, size_t bytes)
 		bytes = m->cap;
 	if (!bytes)
 		return;
-	t0 = bench_now_ns();
+	t0 = th_now_ns();
 	memcpy(m->dst, m->src, bytes);
-	t1 = bench_now_ns();
+	t1 = th_now_ns();
 	sink += m->dst[bytes / 2];
 	bench_out((double)bytes / (double)(t1 - t0), "%s.memcpy.gb_per_s", key);
 
-	t0 = bench_now_ns();
+	t0 = th_now_ns();
 	sink += touch(m->src, bytes);
-	t1 = bench_now_ns();
+	t1 = th_now_ns();
 	bench_out((double)bytes / (double)(t1 - t0), "%s.memread.gb_per_s", key);
 }
 
@@ -181,9 +181,9 @@ static void clock_cost(const char *key)
 	size_t i;
 
 	for (i = 0; i < 201; i++) {
-		uint64_t t0 = bench_now_ns();
+		uint64_t t0 = th_now_ns();
 
-		d[i] = (double)(bench_now_ns() - t0);
+		d[i] = (double)(th_now_ns() - t0);
 	}
 	bench_out(bench_quantile(d, 201, 0.5), "%s.clock_ns", key);
 }
@@ -274,7 +274,7 @@ static void take_snap(struct lmonster *h, pid_t kt, struct snap *s)
 
 	check(lmonster_stats(h, &s->st), "stats");
 	task_cpu(kt, &s->sched_ns, &s->ticks);
-	s->t = bench_now_ns();
+	s->t = th_now_ns();
 	s->dropped = 0;
 	for (i = 0; i < MONSTER_NR_RINGS; i++)
 		s->dropped += s->st.ring[i].dropped;
@@ -310,12 +310,11 @@ static void *drainer_main(void *arg)
 static void wait_sweep_end(const struct monster_headers *hdrs, unsigned int max_ms)
 {
 	uint64_t s0 = __atomic_load_n(&hdrs->shared.sweeps, __ATOMIC_ACQUIRE);
-	uint64_t end = bench_now_ns() + (uint64_t)max_ms * 1000000ull;
-	struct timespec nap = { .tv_sec = 0, .tv_nsec = 100000 };
+	uint64_t end = th_now_ns() + (uint64_t)max_ms * 1000000ull;
 
 	while (__atomic_load_n(&hdrs->shared.sweeps, __ATOMIC_ACQUIRE) == s0 &&
-	       bench_now_ns() < end)
-		nanosleep(&nap, NULL);
+	       th_now_ns() < end)
+		th_sleep_ns(100000);
 }
 
 static void device_window(struct lmonster *h, const struct monster_headers *hdrs,
@@ -326,7 +325,7 @@ static void device_window(struct lmonster *h, const struct monster_headers *hdrs
 
 	wait_sweep_end(hdrs, 2000);
 	take_snap(h, kt, &a);
-	bench_sleep_ms(window_ms);
+	th_sleep_ms(window_ms);
 	wait_sweep_end(hdrs, 2000);
 	take_snap(h, kt, &b);
 	wall = (double)(b.t - a.t);
@@ -372,14 +371,14 @@ static void wake_latency(struct lmonster *h, const struct monster_headers *hdrs,
 	if (!lat)
 		bench_die(prog, "out of memory");
 	for (r = 0; r < runs; r++) {
-		uint64_t end_at = bench_now_ns() + (uint64_t)run_ms * 1000000ull;
+		uint64_t end_at = th_now_ns() + (uint64_t)run_ms * 1000000ull;
 		uint64_t last = __atomic_load_n(&sh->sweeps, __ATOMIC_ACQUIRE);
 		size_t n = 0;
 		unsigned int early = 0, busy = 0;
 		double mx;
 
 		release_all(h);
-		while (bench_now_ns() < end_at && n < cap) {
+		while (th_now_ns() < end_at && n < cap) {
 			uint64_t t, s, e;
 			int rc;
 
@@ -391,7 +390,7 @@ static void wake_latency(struct lmonster *h, const struct monster_headers *hdrs,
 				continue;
 			}
 			rc = lmonster_wait(h, 1000);
-			t = bench_now_ns();
+			t = th_now_ns();
 			/* the driver stores sweep_end_ns, then sweeps */
 			s = __atomic_load_n(&sh->sweeps, __ATOMIC_ACQUIRE);
 			e = __atomic_load_n(&sh->sweep_end_ns, __ATOMIC_ACQUIRE);
@@ -464,7 +463,7 @@ static int cmd_device(int argc, char **argv)
 	if (pthread_create(&th, NULL, drainer_main, &dr))
 		bench_die(prog, "pthread_create failed");
 	check(lmonster_start(h), "start");
-	bench_sleep_ms(50);
+	th_sleep_ms(50);
 	kt = find_kthread("monster-sampler");
 	if (!kt)
 		fprintf(stderr, "%s: no monster-sampler kthread found: no kthread cross-check\n", prog);
@@ -475,7 +474,7 @@ static int cmd_device(int argc, char **argv)
 		unsigned long r;
 
 		check(lmonster_set_rate(h, rate), "set_rate");
-		bench_sleep_ms((unsigned int)warmup_ms);
+		th_sleep_ms((unsigned int)warmup_ms);
 		for (r = 0; r < runs; r++)
 			device_window(h, hdrs, key, rate, kt, (unsigned int)window_ms);
 	}
@@ -484,7 +483,7 @@ static int cmd_device(int argc, char **argv)
 
 	if (lat_runs) {
 		check(lmonster_set_rate(h, (unsigned int)lat_rate), "set_rate");
-		bench_sleep_ms((unsigned int)warmup_ms);
+		th_sleep_ms((unsigned int)warmup_ms);
 		wake_latency(h, hdrs, key, lat_runs, (unsigned int)lat_ms);
 	}
 	munmap((void *)hdrs, info.headers_size);
@@ -531,10 +530,10 @@ static int cmd_device_drain(int argc, char **argv)
 		release_all(h);
 		check(lmonster_stats(h, &st0), "stats");
 		check(lmonster_start(h), "start");
-		deadline = bench_now_ns() + (uint64_t)fill_ms * 1000000ull;
+		deadline = th_now_ns() + (uint64_t)fill_ms * 1000000ull;
 		/* until every ring drops, or the rings that get records are all full */
 		do {
-			bench_sleep_ms(50);
+			th_sleep_ms(50);
 			check(lmonster_stats(h, &st), "stats");
 			for (i = 0, full = 0, fill = 0; i < MONSTER_NR_RINGS; i++) {
 				fill += st.ring[i].fill;
@@ -542,15 +541,15 @@ static int cmd_device_drain(int argc, char **argv)
 			}
 			still = (fill && fill == last_fill) ? still + 1 : 0;
 			last_fill = fill;
-		} while (full < MONSTER_NR_RINGS && still < 6 && bench_now_ns() < deadline);
+		} while (full < MONSTER_NR_RINGS && still < 6 && th_now_ns() < deadline);
 		check(lmonster_stop(h), "stop");
 		check(lmonster_stats(h, &st), "stats");
 		for (i = 0, fill = 0; i < MONSTER_NR_RINGS; i++)
 			fill += st.ring[i].fill;
 
-		t0 = bench_now_ns();
+		t0 = th_now_ns();
 		got = drain_touch(h, &sum);
-		t1 = bench_now_ns();
+		t1 = th_now_ns();
 		out_drain(key, "drain", got, t1 - t0);
 		bench_out(100.0 * (double)fill / (double)capacity, "%s.drain.fill_pct", key);
 		memref_run(&mr, key, (size_t)got * sizeof(struct monster_sample));
@@ -651,13 +650,13 @@ static int cmd_file_drain(int argc, char **argv)
 
 		pr.fill_once = 1;
 		pr.pushed = 0;
-		t0 = bench_now_ns();
+		t0 = th_now_ns();
 		if (pthread_create(&th, NULL, producer_main, &pr))
 			bench_die(prog, "pthread_create failed");
 		pthread_join(th, NULL);
-		t1 = bench_now_ns();
+		t1 = th_now_ns();
 		got = drain_touch(h, &sum);
-		t2 = bench_now_ns();
+		t2 = th_now_ns();
 		if (!r)
 			continue;
 		out_drain(key, "filedrain", got, t2 - t1);
@@ -676,11 +675,11 @@ static int cmd_file_drain(int argc, char **argv)
 		pr.stop = 0;
 		if (pthread_create(&th, NULL, producer_main, &pr))
 			bench_die(prog, "pthread_create failed");
-		t0 = bench_now_ns();
+		t0 = th_now_ns();
 		end = t0 + (uint64_t)stream_ms * 1000000ull;
-		while (bench_now_ns() < end)
+		while (th_now_ns() < end)
 			got += drain_touch(h, &sum);
-		t1 = bench_now_ns();
+		t1 = th_now_ns();
 		pr.stop = 1;
 		pthread_join(th, NULL);
 		drain_touch(h, &sum);

@@ -17,6 +17,7 @@
  * W warm-up sweeps (default 1) are not reported.
  */
 #include <ctype.h>
+#include <dirent.h>
 #include <fcntl.h>
 
 #include "bench.h"
@@ -157,14 +158,6 @@ static size_t sweep(struct proc_rec **recs, size_t *cap)
 	return n;
 }
 
-static uint64_t cpu_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
 int main(int argc, char **argv)
 {
 	unsigned long runs = 5, warmup = 1, r;
@@ -185,12 +178,12 @@ int main(int argc, char **argv)
 	for (r = 0; r < warmup; r++)
 		sweep(&recs, &cap);
 	for (r = 0; r < runs; r++) {
-		uint64_t t0 = bench_now_ns(), c0 = cpu_ns(), t1, c1;
+		uint64_t t0 = th_now_ns(), c0 = th_clock_ns(CLOCK_PROCESS_CPUTIME_ID), t1, c1;
 		size_t i;
 
 		n = sweep(&recs, &cap);
-		t1 = bench_now_ns();
-		c1 = cpu_ns();
+		t1 = th_now_ns();
+		c1 = th_clock_ns(CLOCK_PROCESS_CPUTIME_ID);
 		for (i = 0; i < n; i++)	/* use what was read */
 			check += recs[i].utime + recs[i].nvcsw + recs[i].runtime_ns;
 		if (!n)

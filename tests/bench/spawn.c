@@ -126,7 +126,7 @@ int main(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
 
-	have = bench_count_procs();
+	have = th_count_numbered("/proc");	/* what top and ps count */
 	want = (long)total - have - (long)reserve;
 	if (want < 0)
 		want = 0;
@@ -136,7 +136,7 @@ int main(int argc, char **argv)
 	raise_threads_max(2 * (long)total + 4096);
 
 	avail0 = meminfo_kib("MemAvailable");
-	t0 = bench_now_ns();
+	t0 = th_now_ns();
 	for (n = 0; n < want && !got_signal; n++) {
 		pid_t p = fork();
 
@@ -149,7 +149,7 @@ int main(int argc, char **argv)
 		}
 		kids[n] = p;
 	}
-	t1 = bench_now_ns();
+	t1 = th_now_ns();
 
 	/* let the new processes reach pause(): nothing but us runnable */
 	for (i = 0; i < (long)settle_ms / 20 && !got_signal; i++) {
@@ -157,10 +157,10 @@ int main(int argc, char **argv)
 
 		if (r >= 0 && r <= 2)
 			break;
-		bench_sleep_ms(20);
+		th_sleep_ms(20);
 	}
 	avail1 = meminfo_kib("MemAvailable");
-	have = bench_count_procs();
+	have = th_count_numbered("/proc");
 	fprintf(stderr, "%s: %ld sleepers in %.1f s (%.0f us per fork), %ld processes now; "
 		"MemAvailable %ld -> %ld MiB (%.0f KiB per sleeper)\n",
 		prog, n, (double)(t1 - t0) / 1e9, n ? (double)(t1 - t0) / 1e3 / (double)n : 0.0,

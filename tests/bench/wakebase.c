@@ -46,7 +46,7 @@ static void *waker_main(void *arg)
 		}
 		while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &next, NULL) == EINTR)
 			;
-		__atomic_store_n(&p->woke_at, bench_now_ns(), __ATOMIC_RELEASE);
+		__atomic_store_n(&p->woke_at, th_now_ns(), __ATOMIC_RELEASE);
 		if (p->futex_mode) {
 			__atomic_add_fetch(&p->word, 1, __ATOMIC_RELEASE);
 			syscall(SYS_futex, &p->word, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
@@ -88,7 +88,7 @@ static void measure(const char *key, const char *mode, unsigned long runs, unsig
 		bench_die(prog, "out of memory");
 	for (r = 0; r < runs; r++) {
 		struct pair p = { .futex_mode = !strcmp(mode, "futex"), .rate = rate };
-		uint64_t end = bench_now_ns() + ms * 1000000ull;
+		uint64_t end = th_now_ns() + ms * 1000000ull;
 		uint32_t seen = 0;
 		pthread_t th;
 		size_t n = 0;
@@ -96,12 +96,12 @@ static void measure(const char *key, const char *mode, unsigned long runs, unsig
 		p.efd = eventfd(0, EFD_CLOEXEC);
 		if (p.efd < 0 || pthread_create(&th, NULL, waker_main, &p))
 			bench_die(prog, "eventfd or thread: %s", strerror(errno));
-		while (bench_now_ns() < end && n < cap) {
+		while (th_now_ns() < end && n < cap) {
 			uint64_t t;
 
 			if (wait_one(&p, &seen))
 				break;
-			t = bench_now_ns();
+			t = th_now_ns();
 			lat[n++] = (double)(t - __atomic_load_n(&p.woke_at, __ATOMIC_ACQUIRE)) / 1e3;
 		}
 		p.stop = 1;

@@ -154,10 +154,12 @@ static CUresult f_Init(unsigned int flags)
 	return env_long("FAKE_CUDA_DEVICES", 1) > 0 ? CUDA_SUCCESS : CUDA_ERROR_NO_DEVICE;
 }
 
-static const struct {
+struct fake_err {
 	CUresult r;
 	const char *name, *desc;
-} errs[] = {
+};
+
+static const struct fake_err errs[] = {
 	{ CUDA_ERROR_INVALID_VALUE, "CUDA_ERROR_INVALID_VALUE", "invalid argument" },
 	{ CUDA_ERROR_NO_DEVICE, "CUDA_ERROR_NO_DEVICE", "no CUDA-capable device is detected" },
 	{ CUDA_ERROR_INVALID_CONTEXT, "CUDA_ERROR_INVALID_CONTEXT", "invalid device context" },
@@ -174,30 +176,31 @@ static const struct {
 	{ CUDA_ERROR_OUT_OF_MEMORY, "CUDA_ERROR_OUT_OF_MEMORY", "out of memory" },
 };
 
-static CUresult f_GetErrorName(CUresult r, const char **s)
+/* errs[]'s entry for r, or NULL */
+static const struct fake_err *find_err(CUresult r)
 {
 	size_t i;
 
 	for (i = 0; i < sizeof(errs) / sizeof(errs[0]); i++)
-		if (errs[i].r == r) {
-			*s = errs[i].name;
-			return CUDA_SUCCESS;
-		}
-	*s = NULL;
-	return CUDA_ERROR_INVALID_VALUE;
+		if (errs[i].r == r)
+			return &errs[i];
+	return NULL;
+}
+
+static CUresult f_GetErrorName(CUresult r, const char **s)
+{
+	const struct fake_err *e = find_err(r);
+
+	*s = e ? e->name : NULL;
+	return e ? CUDA_SUCCESS : CUDA_ERROR_INVALID_VALUE;
 }
 
 static CUresult f_GetErrorString(CUresult r, const char **s)
 {
-	size_t i;
+	const struct fake_err *e = find_err(r);
 
-	for (i = 0; i < sizeof(errs) / sizeof(errs[0]); i++)
-		if (errs[i].r == r) {
-			*s = errs[i].desc;
-			return CUDA_SUCCESS;
-		}
-	*s = NULL;
-	return CUDA_ERROR_INVALID_VALUE;
+	*s = e ? e->desc : NULL;
+	return e ? CUDA_SUCCESS : CUDA_ERROR_INVALID_VALUE;
 }
 
 static CUresult f_DeviceGetCount(int *n)

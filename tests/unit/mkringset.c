@@ -3,12 +3,15 @@
  * mkringset.c - a test helper: writes a file-backed ring set for the CLI
  * and pkg-config tests, or holds a ring's claim to test "one consumer per ring".
  *
- *   mkringset PATH [--slots N] [--records K] [--ring R] [--sweeps S]
+ *   mkringset PATH [--slots N] [--records K] [--ring R] [--sweeps S] [--comm HEX]...
  *       create PATH (replacing it) and push K records, ids 0..K-1: rbx = id,
- *       rcx = mix(id); ring R, or the shard rule if no --ring
+ *       rcx = th_mix(id); ring R, or the shard rule if no --ring; with --comm,
+ *       record id's comm is the (id mod n)th of the n given, up to 15 bytes
+ *       in hex (any byte but NUL)
  *   mkringset PATH --hold R
  *       claim ring R of PATH, print "held", keep it until stdin closes
  */
+#include <ctype.h>
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -16,14 +19,26 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../harness.h"
 #include "lmonster.h"
 
-static uint64_t mix(uint64_t x)
+/* hex pairs into comm (NUL-terminated): 0, or -1 for bad or too many digits, or a NUL */
+static int parse_comm(const char *hex, char *comm, size_t size)
 {
-	x += 0x9e3779b97f4a7c15ULL;
-	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-	return x ^ (x >> 31);
+	size_t i, n = strlen(hex) / 2;
+	unsigned int b;
+
+	if (strlen(hex) % 2 || n >= size)
+		return -1;
+	for (i = 0; i < n; i++) {
+		if (!isxdigit((unsigned char)hex[2 * i]) ||
+		    !isxdigit((unsigned char)hex[2 * i + 1]) ||
+		    sscanf(hex + 2 * i, "%2x", &b) != 1 || !b)
+			return -1;
+		comm[i] = (char)b;
+	}
+	comm[n] = '\0';
+	return 0;
 }
 
 static int fail(const char *what, int err)
@@ -34,22 +49,29 @@ static int fail(const char *what, int err)
 
 int main(int argc, char **argv)
 {
-	unsigned long slots = 64, records = 0, sweeps = 1;
+	unsigned long slots = 64, records = 0, sweeps = 1, ncomms = 0;
 	long ring = LMONSTER_RING_AUTO, hold = -1;
 	struct lmonster_producer *p;
 	struct monster_sample s;
+	char comms[32][sizeof(s.comm)];
 	unsigned long id;
 	int i, ret;
 
 	if (argc < 2) {
 		fprintf(stderr, "usage: mkringset PATH [--slots N] [--records K] [--ring R] "
-			"[--sweeps S] | PATH --hold R\n");
+			"[--sweeps S] [--comm HEX]... | PATH --hold R\n");
 		return 2;
 	}
 	for (i = 2; i + 1 < argc; i += 2) {
 		unsigned long v = strtoul(argv[i + 1], NULL, 0);
 
-		if (!strcmp(argv[i], "--slots"))
+		if (!strcmp(argv[i], "--comm")) {
+			if (ncomms == sizeof(comms) / sizeof(comms[0]) ||
+			    parse_comm(argv[i + 1], comms[ncomms++], sizeof(s.comm))) {
+				fprintf(stderr, "mkringset: bad --comm %s\n", argv[i + 1]);
+				return 2;
+			}
+		} else if (!strcmp(argv[i], "--slots"))
 			slots = v;
 		else if (!strcmp(argv[i], "--records"))
 			records = v;
@@ -90,12 +112,16 @@ int main(int argc, char **argv)
 		s.cpu = (uint32_t)(id % 2);
 		s.state = (uint8_t)(id % 3);
 		s.nr_threads = 1;
-		snprintf(s.comm, sizeof(s.comm), id % 7 == 3 ? "we\"ird\\%lu" : "proc-%lu", id % 50);
-		s.rip = mix(id * 3 + 1) & 0x7fffffffffffULL;
-		s.rsp = mix(id * 3 + 2) & 0x7fffffffffffULL;
-		s.rax = mix(id * 3 + 3) & 0xffff;
+		if (ncomms)
+			memcpy(s.comm, comms[id % ncomms], sizeof(s.comm));
+		else
+			snprintf(s.comm, sizeof(s.comm), id % 7 == 3 ? "we\"ird\\%lu" : "proc-%lu",
+				 id % 50);
+		s.rip = th_mix(id * 3 + 1) & 0x7fffffffffffULL;
+		s.rsp = th_mix(id * 3 + 2) & 0x7fffffffffffULL;
+		s.rax = th_mix(id * 3 + 3) & 0xffff;
 		s.rbx = id;
-		s.rcx = mix(id);
+		s.rcx = th_mix(id);
 		s.mem_bytes = (4096 + id % 1000) * 4096ULL;
 		s.utime_ns = id * 1000000ULL;
 		s.stime_ns = id * 500000ULL;

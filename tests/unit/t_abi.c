@@ -74,7 +74,7 @@ static void test_abi_file_speaks(void)
 	char path[160];
 	const char *msg;
 
-	snprintf(path, sizeof(path), "%s", ut_path("abi-file"));
+	snprintf(path, sizeof(path), "%s", th_path("abi-file"));
 	CHECK_RET(make_set(path, 0), 0);
 	CHECK_RET(lmonster_open(path, 0, &h), 0);
 	CHECK_RET(lmonster_info(h, &info), 0);
@@ -105,7 +105,7 @@ static void test_abi_newer_minor(void)
 	char path[160];
 	int n;
 
-	snprintf(path, sizeof(path), "%s", ut_path("abi-newer"));
+	snprintf(path, sizeof(path), "%s", th_path("abi-newer"));
 	CHECK_RET(make_set(path, 40), 0);
 	CHECK(speak(path, MONSTER_ABI_MAJOR, MONSTER_ABI_MINOR + 1, features) == 0, "patch");
 	CHECK_RET(lmonster_open(path, 0, &h), 0);
@@ -134,7 +134,7 @@ static void test_abi_minor_zero(void)
 	char path[160], want[32];
 	const char *msg;
 
-	snprintf(path, sizeof(path), "%s", ut_path("abi-1.0"));
+	snprintf(path, sizeof(path), "%s", th_path("abi-1.0"));
 	CHECK_RET(make_set(path, 3), 0);
 	CHECK(speak(path, MONSTER_ABI_MAJOR, 0, 0) == 0, "patch");
 	CHECK_RET(lmonster_open(path, 0, &h), 0);
@@ -168,9 +168,9 @@ static void test_abi_major(void)
 	struct lmonster *h = (struct lmonster *)&h;
 	char path[160], want[32];
 	const char *msg;
-	int fds = ut_count_fds(), maps = ut_count_maps();
+	int fds = th_count_fds(), maps = th_count_maps();
 
-	snprintf(path, sizeof(path), "%s", ut_path("abi-major"));
+	snprintf(path, sizeof(path), "%s", th_path("abi-major"));
 	CHECK_RET(make_set(path, 0), 0);
 	CHECK(speak(path, MONSTER_ABI_MAJOR + 1, 0, 0) == 0, "patch");
 	CHECK_RET(lmonster_open(path, 0, &h), -EPROTO);
@@ -180,7 +180,7 @@ static void test_abi_major(void)
 	CHECK(strstr(msg, want), "message does not name the file's %s: %s", want, msg);
 	snprintf(want, sizeof(want), "ABI %u.%u", MONSTER_ABI_MAJOR, MONSTER_ABI_MINOR);
 	CHECK(strstr(msg, want), "message does not name the library's %s: %s", want, msg);
-	CHECK(ut_count_fds() == fds && ut_count_maps() == maps, "descriptor or mapping leaked");
+	CHECK(th_count_fds() == fds && th_count_maps() == maps, "descriptor or mapping leaked");
 	/* the next open starts afresh: no detail from this one */
 	CHECK_RET(lmonster_open("/nonexistent/abi", 0, &h), -ENOENT);
 	CHECK(!strstr(lmonster_strerror(-EPROTO), path), "stale message: %s",
@@ -197,7 +197,7 @@ static void test_abi_headers_agree(void)
 	__u32 minor = MONSTER_ABI_MINOR + 1;
 	char path[160];
 
-	snprintf(path, sizeof(path), "%s", ut_path("abi-disagree"));
+	snprintf(path, sizeof(path), "%s", th_path("abi-disagree"));
 	CHECK_RET(make_set(path, 0), 0);
 	CHECK(patch(path, INFO_AT(abi_minor), &minor, sizeof(minor)) == 0, "patch");
 	CHECK_RET(lmonster_open(path, 0, &h), -EBADMSG);
@@ -210,7 +210,7 @@ out:
 	unlink(path);
 }
 
-const struct unit_test abi_tests[] = {
+const struct th_test abi_tests[] = {
 	{ "abi_file_speaks", test_abi_file_speaks },
 	{ "abi_newer_minor", test_abi_newer_minor },
 	{ "abi_minor_zero", test_abi_minor_zero },

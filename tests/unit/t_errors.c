@@ -45,14 +45,14 @@ static void test_err_enoent(void)
 {
 	struct lmonster *h = (struct lmonster *)&h;
 	const char *want = "/dev/monster not found: is the monster module loaded? (modprobe monster)";
-	int fds = ut_count_fds(), maps = ut_count_maps();
+	int fds = th_count_fds(), maps = th_count_maps();
 
 	CHECK_RET(lmonster_open("/nonexistent/monster", 0, &h), -ENOENT);
 	CHECK(h == NULL, "*out not cleared on failure");
 	CHECK_RET(lmonster_open_file("/nonexistent/ringset", 0, &h), -ENOENT);
 	CHECK(!strcmp(lmonster_strerror(-ENOENT), want), "message: %s", lmonster_strerror(-ENOENT));
 	CHECK(!strcmp(lmonster_strerror(ENOENT), want), "positive errno not accepted");
-	CHECK(ut_count_fds() == fds && ut_count_maps() == maps, "descriptor or mapping leaked");
+	CHECK(th_count_fds() == fds && th_count_maps() == maps, "descriptor or mapping leaked");
 	PASSED("-ENOENT: \"%s\"", want);
 out:;
 }
@@ -60,12 +60,12 @@ out:;
 static void test_err_not_monster(void)
 {
 	struct lmonster *h = NULL;
-	const char *junk = ut_path("junk"), *fifo;
+	const char *junk = th_path("junk"), *fifo;
 	char junkp[160], buf[4096];
-	int fd, fds = ut_count_fds(), maps = ut_count_maps();
+	int fd, fds = th_count_fds(), maps = th_count_maps();
 
 	snprintf(junkp, sizeof(junkp), "%s", junk);
-	fifo = ut_path("fifo");
+	fifo = th_path("fifo");
 	CHECK(mkfifo(fifo, 0600) == 0, "mkfifo");
 	fd = open(junkp, O_CREAT | O_WRONLY | O_CLOEXEC, 0600);
 	CHECK(fd >= 0, "create junk");
@@ -81,7 +81,7 @@ static void test_err_not_monster(void)
 	CHECK(strstr(lmonster_strerror(-ENODEV), "not a monster device"), "message: %s",
 	      lmonster_strerror(-ENODEV));
 	CHECK(h == NULL, "*out set on failure");
-	CHECK(ut_count_fds() == fds && ut_count_maps() == maps, "descriptor or mapping leaked");
+	CHECK(th_count_fds() == fds && th_count_maps() == maps, "descriptor or mapping leaked");
 	PASSED("directory, FIFO, /dev/null, junk file, file API on a device: -ENODEV");
 out:
 	unlink(junkp);
@@ -94,7 +94,7 @@ static void test_err_eacces(void)
 	int status, ret;
 	pid_t pid;
 
-	snprintf(path, sizeof(path), "%s", ut_path("eacces"));
+	snprintf(path, sizeof(path), "%s", th_path("eacces"));
 	CHECK_RET(make_set(path, 64), 0);
 	CHECK(chmod(path, 0600) == 0, "chmod");
 	if (geteuid() == 0) {
@@ -126,9 +126,9 @@ static void test_err_abi_mismatch(void)
 	char path[160], want[64];
 	const char *msg;
 	uint32_t old;
-	int fds = ut_count_fds(), maps = ut_count_maps();
+	int fds = th_count_fds(), maps = th_count_maps();
 
-	snprintf(path, sizeof(path), "%s", ut_path("abi"));
+	snprintf(path, sizeof(path), "%s", th_path("abi"));
 	CHECK_RET(make_set(path, 64), 0);
 	CHECK(pwrite_u32(path, INFO_AT(abi_major), MONSTER_ABI_MAJOR + 41, &old) == 0, "patch");
 	CHECK_RET(lmonster_open(path, 0, &h), -EPROTO);
@@ -145,7 +145,7 @@ static void test_err_abi_mismatch(void)
 	CHECK_RET(lmonster_open(path, 0, &h), 0);
 	lmonster_close(h);
 	h = NULL;
-	CHECK(ut_count_fds() == fds && ut_count_maps() == maps, "descriptor or mapping leaked");
+	CHECK(th_count_fds() == fds && th_count_maps() == maps, "descriptor or mapping leaked");
 	PASSED("ABI %u file: -EPROTO, \"%s\"", MONSTER_ABI_MAJOR + 41, msg);
 out:
 	lmonster_close(h);
@@ -163,7 +163,7 @@ static void test_err_corrupt(void)
 	unsigned int n;
 	uint32_t old;
 	size_t k;
-	int fd = -1, fds = ut_count_fds(), maps = ut_count_maps();
+	int fd = -1, fds = th_count_fds(), maps = th_count_maps();
 	struct patch {
 		off_t off;
 		uint32_t val;
@@ -180,7 +180,7 @@ static void test_err_corrupt(void)
 		{ offsetof(struct lmonster_file_header, header_size), 8, "header_size" },
 	};
 
-	snprintf(path, sizeof(path), "%s", ut_path("corrupt"));
+	snprintf(path, sizeof(path), "%s", th_path("corrupt"));
 	CHECK_RET(make_set(path, 64), 0);
 	CHECK_RET(lmonster_open(path, 0, &h), 0);
 	CHECK_RET(lmonster_info(h, &info), 0);
@@ -232,7 +232,7 @@ static void test_err_corrupt(void)
 	fd = -1;
 	lmonster_close(h);
 	h = NULL;
-	CHECK(ut_count_fds() == fds && ut_count_maps() == maps, "descriptor or mapping leaked");
+	CHECK(th_count_fds() == fds && th_count_maps() == maps, "descriptor or mapping leaked");
 	PASSED("%zu bad info fields, bad shared/ring headers, a truncated file, a runaway head: "
 	       "-EBADMSG, nothing leaked", sizeof(patches) / sizeof(patches[0]));
 out:
@@ -438,7 +438,7 @@ static void test_err_producer(void)
 	unsigned int n;
 	struct stat st;
 
-	snprintf(path, sizeof(path), "%s", ut_path("prod"));
+	snprintf(path, sizeof(path), "%s", th_path("prod"));
 	CHECK_RET(lmonster_producer_create(NULL, 100, 0, &p), -EINVAL);
 	CHECK_RET(lmonster_producer_create(NULL, 32, 0, &p), -EINVAL);
 	CHECK_RET(lmonster_producer_create(NULL, MONSTER_SLOTS_MAX * 2, 0, &p), -EINVAL);
@@ -485,7 +485,7 @@ out:
 static void test_err_open_fd(void)
 {
 	struct lmonster *h = NULL;
-	int fds = ut_count_fds(), fd;
+	int fds = th_count_fds(), fd;
 
 	CHECK_RET(lmonster_open_fd(-1, 0, &h), -EBADF);
 	fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
@@ -495,7 +495,7 @@ static void test_err_open_fd(void)
 	fd = open("/dev/null", O_RDWR | O_CLOEXEC);
 	CHECK_RET(lmonster_open_fd(fd, 0, &h), -ENODEV);
 	close(fd);
-	CHECK(ut_count_fds() == fds, "descriptor leaked");
+	CHECK(th_count_fds() == fds, "descriptor leaked");
 	PASSED("bad or closed fd: -EBADF; a foreign fd: -ENODEV");
 out:;
 }
@@ -565,25 +565,25 @@ static void test_err_no_leaks(void)
 	uint32_t old;
 	int fds, maps, i;
 
-	snprintf(path, sizeof(path), "%s", ut_path("leak"));
+	snprintf(path, sizeof(path), "%s", th_path("leak"));
 	CHECK_RET(make_set(path, 64), 0);
 	/* the shared header's magic: open fails after mapping everything */
 	CHECK(pwrite_u32(path, (off_t)(2 * sysconf(_SC_PAGESIZE)), 0, &old) == 0, "patch magic");
-	fds = ut_count_fds();
-	maps = ut_count_maps();
+	fds = th_count_fds();
+	maps = th_count_maps();
 	for (i = 0; i < 200; i++) {
 		CHECK_RET(lmonster_open(path, 0, &h), -EBADMSG);
 		CHECK_RET(lmonster_open("/dev/null", 0, &h), -ENODEV);
 		CHECK_RET(lmonster_open("/nonexistent", 0, &h), -ENOENT);
 	}
-	CHECK(ut_count_fds() == fds && ut_count_maps() == maps, "fds %d -> %d, maps %d -> %d", fds,
-	      ut_count_fds(), maps, ut_count_maps());
+	CHECK(th_count_fds() == fds && th_count_maps() == maps, "fds %d -> %d, maps %d -> %d", fds,
+	      th_count_fds(), maps, th_count_maps());
 	PASSED("600 failed opens (one failing after mapping): no descriptor or mapping left");
 out:
 	unlink(path);
 }
 
-const struct unit_test error_tests[] = {
+const struct th_test error_tests[] = {
 	{ "err_enoent", test_err_enoent },
 	{ "err_not_monster", test_err_not_monster },
 	{ "err_eacces", test_err_eacces },

@@ -12,7 +12,6 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "unit.h"
@@ -188,10 +187,8 @@ static int consume_until(struct lmonster *h, struct tally *t, uint64_t total,
 		if (drain_once(h, t) < 0)
 			return -1;
 		if (stall_every && t->n - last >= stall_every) {
-			struct timespec ts = { 0, 300000 };
-
 			last = t->n;
-			nanosleep(&ts, NULL);	/* the producer runs into a full ring */
+			th_sleep_ns(300000);	/* the producer runs into a full ring */
 		}
 	}
 	return 0;
@@ -255,12 +252,12 @@ out:
 
 static void test_ring_spsc_lossless(void)
 {
-	spsc_lossless(ut_scale(3000000), 0);
+	spsc_lossless(th_scale(3000000), 0);
 }
 
 static void test_ring_spsc_lossless_mapped(void)
 {
-	spsc_lossless(ut_scale(1000000), 1);
+	spsc_lossless(th_scale(1000000), 1);
 }
 
 static void test_ring_drops_concurrent(void)
@@ -273,7 +270,7 @@ static void test_ring_drops_concurrent(void)
 	pthread_t th;
 	int started = 0, ret;
 	unsigned int r;
-	uint64_t n = ut_scale(1000000), i, drops = 0;
+	uint64_t n = th_scale(1000000), i, drops = 0;
 
 	memset(&pa, 0, sizeof(pa));
 	CHECK(tally_init(&t, n) == 0, "out of memory");
@@ -287,8 +284,6 @@ static void test_ring_drops_concurrent(void)
 	/* consume with stalls until the producer is done, then drain */
 	ret = 0;
 	for (;;) {
-		struct timespec ts = { 0, 200000 };
-
 		if (drain_once(h, &t) < 0) {
 			ret = -1;
 			break;
@@ -297,7 +292,7 @@ static void test_ring_drops_concurrent(void)
 			started = 0;
 			break;
 		}
-		nanosleep(&ts, NULL);	/* the stall: the producer meets full rings */
+		th_sleep_ns(200000);	/* the stall: the producer meets full rings */
 	}
 	CHECK(!ret, "%s", t.err);
 	CHECK(drain_once(h, &t) >= 0, "%s", t.err);
@@ -485,7 +480,7 @@ static void test_ring_garbage_tail(void)
 	CHECK(n == SMALL_SLOTS - 4 && recs[0].seq == 4, "resumed with %u records at seq %llu", n,
 	      n ? (unsigned long long)recs[0].seq : 0ULL);
 	for (i = 0; i < n; i++)
-		CHECK(recs[i].seq == 4 + i && recs[i].rbx == 4 + i && recs[i].rcx == ut_mix(4 + i),
+		CHECK(recs[i].seq == 4 + i && recs[i].rbx == 4 + i && recs[i].rcx == th_mix(4 + i),
 		      "record %u overwritten (seq %llu id %llu)", i, (unsigned long long)recs[i].seq,
 		      (unsigned long long)recs[i].rbx);
 	CHECK_RET(lmonster_ring_release(h, ring, n), 0);
@@ -575,21 +570,12 @@ struct late_arg {
 static void *late_push(void *arg)
 {
 	struct late_arg *a = arg;
-	struct timespec ts = { 0, (long)a->delay_ms * 1000000 };
 	struct monster_sample s;
 
-	nanosleep(&ts, NULL);
+	th_sleep_ms(a->delay_ms);
 	ut_make_record(&s, 1);
 	lmonster_producer_push(a->p, 9, &s);
 	return NULL;
-}
-
-static double now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 }
 
 static void test_ring_wait(void)
@@ -599,21 +585,22 @@ static void test_ring_wait(void)
 	struct late_arg la;
 	pthread_t th;
 	int started = 0;
-	double t0, dt;
+	uint64_t t0;
+	double dt;
 
 	CHECK_RET(open_pair(NULL, SMALL_SLOTS, &p, &h), 0);
 	CHECK_RET(lmonster_wait(h, 0), -ETIMEDOUT);
-	t0 = now_ms();
+	t0 = th_now_ns();
 	CHECK_RET(lmonster_wait(h, 60), -ETIMEDOUT);
-	dt = now_ms() - t0;
+	dt = (double)(th_now_ns() - t0) / 1e6;
 	CHECK(dt >= 55 && dt < 1000, "a 60 ms timeout took %.1f ms", dt);
 	la.p = p;
 	la.delay_ms = 50;
 	CHECK(pthread_create(&th, NULL, late_push, &la) == 0, "pthread_create");
 	started = 1;
-	t0 = now_ms();
+	t0 = th_now_ns();
 	CHECK_RET(lmonster_wait(h, 5000), 0);
-	dt = now_ms() - t0;
+	dt = (double)(th_now_ns() - t0) / 1e6;
 	CHECK(dt < 2000, "woken after %.1f ms for a record pushed at 50 ms", dt);
 	pthread_join(th, NULL);
 	started = 0;
@@ -633,13 +620,13 @@ static void test_ring_cross_process(void)
 	struct lmonster_producer *p = NULL;
 	struct lmonster *h2 = NULL;
 	struct monster_sample s;
-	const uint64_t n = ut_scale(200000);
+	const uint64_t n = th_scale(200000);
 	char path[160], c;
 	int ready[2] = { -1, -1 }, status = 0;
 	pid_t pid = -1;
 	uint64_t id;
 
-	snprintf(path, sizeof(path), "%s", ut_path("xproc"));
+	snprintf(path, sizeof(path), "%s", th_path("xproc"));
 	CHECK_RET(lmonster_producer_create(path, SMALL_SLOTS, 0, &p), 0);
 	CHECK(pipe(ready) == 0, "pipe");
 	pid = fork();
@@ -699,7 +686,7 @@ out:
 	unlink(path);
 }
 
-const struct unit_test ring_tests[] = {
+const struct th_test ring_tests[] = {
 	{ "ring_spsc_lossless", test_ring_spsc_lossless },
 	{ "ring_spsc_lossless_mapped", test_ring_spsc_lossless_mapped },
 	{ "ring_drops_exact", test_ring_drops_exact },

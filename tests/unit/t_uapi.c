@@ -13,7 +13,7 @@ static const unsigned int ref_primes[MONSTER_NR_RINGS] = {
 };
 
 /*
- * The seed's rule, derived another way: for m = combined mod 71 (< 71) the
+ * The shard rule, derived another way: for m = combined mod 71 (< 71) the
  * first Monster prime dividing m is m's smallest prime factor when that is
  * a Monster prime; a non-Monster smallest factor (37, 43, ...) means m is
  * that prime itself (m < 71), so nothing divides: ring 14. m = 0 is
@@ -63,7 +63,7 @@ out:;
 
 static void test_uapi_shard(void)
 {
-	unsigned long n = ut_scale(2000000), i;
+	unsigned long n = th_scale(2000000), i;
 	unsigned int hist[MONSTER_NR_RINGS] = { 0 }, r;
 	uint64_t c = 0;
 
@@ -76,7 +76,7 @@ static void test_uapi_shard(void)
 		CHECK(monster_shard(c) == ref_shard(c), "shard(%llu) = %u, reference %u",
 		      (unsigned long long)c, monster_shard(c), ref_shard(c));
 	for (i = 0; i < n; i++) {
-		c = ut_mix(i);
+		c = th_mix(i);
 		r = monster_shard(c);
 		CHECK(r == ref_shard(c), "shard(%#llx) = %u, reference %u",
 		      (unsigned long long)c, r, ref_shard(c));
@@ -87,7 +87,7 @@ static void test_uapi_shard(void)
 	}
 	for (r = 0; r < MONSTER_NR_RINGS; r++)
 		CHECK(hist[r], "ring %u never chosen in %lu values", r, n);
-	/* monster_combined is the seed's xor */
+	/* monster_combined is the xor of the five fields */
 	CHECK(monster_combined(1, 2, 4, 8, 16) == 31, "combined is the xor of its inputs");
 	PASSED("%lu random + %zu edge + 213 residues match the factoring reference; all 15 rings hit",
 	       n, sizeof(edge) / sizeof(edge[0]));
@@ -96,12 +96,12 @@ out:;
 
 static void test_uapi_hecke_composition(void)
 {
-	unsigned long n = ut_scale(20000), k;
+	unsigned long n = th_scale(20000), k;
 	unsigned int i, j, checked = 0;
 
 	for (k = 0; k < n + 71; k++) {
 		/* all residues first, then random 64-bit values */
-		uint64_t x = k < 71 ? k : ut_mix(k);
+		uint64_t x = k < 71 ? k : th_mix(k);
 
 		for (i = 0; i < MONSTER_NR_RINGS; i++) {
 			unsigned int p = ref_primes[i];
@@ -126,7 +126,7 @@ static void test_uapi_hecke_composition(void)
 out:;
 }
 
-const struct unit_test uapi_tests[] = {
+const struct th_test uapi_tests[] = {
 	{ "uapi_primes", test_uapi_primes },
 	{ "uapi_shard", test_uapi_shard },
 	{ "uapi_hecke_composition", test_uapi_hecke_composition },

@@ -3,9 +3,10 @@
  * test_gpu_cpu.c - tests of the GPU consumer's computation and plumbing:
  *
  *   test_gpu_cpu --tool PATH [--fake-cuda PATH] [NAME-SUBSTRING...]
- *	the CPU path against a reference written here from the seed's
- *	formulas (plain loops, wide integers, no shared code), on file-backed
- *	rings with wrapped, empty and full ranges; the header's arithmetic
+ *	the CPU path against a reference written here from the formulas
+ *	of monster_features.h's header (plain loops, wide integers, no
+ *	shared code), on file-backed rings with wrapped, empty and full
+ *	ranges; the header's arithmetic
  *	against independent implementations; the fallback without a CUDA
  *	driver; the host side of the GPU path against a stand-in driver
  *	(fake_libcuda.c: entry points, registration, launch parameters,
@@ -22,17 +23,15 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <signal.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "../harness.h"
 #include "lmonster.h"
 #include "lmonster_gpu.h"
 #include "monster_features.h"
@@ -53,98 +52,12 @@ typedef unsigned __int128 u128;
 
 /* ---------------------------------------------------------------- harness */
 
-static const char *tag = "native";
-static const char *cur;
-static int cur_done, npass, nfail;
+/* -errno checks with the GPU library's message in the failure line */
+#define CHECK_RET(expr, want) CHECK_RET_MSG(lmonster_gpu_strerror, expr, want)
+
 static const char *tool_path, *fake_path;
-static char tmpdir[64];
 
-static void t_begin(const char *name)
-{
-	cur = name;
-	cur_done = 0;
-}
-
-__attribute__((format(printf, 3, 4)))
-static void t_fail(const char *file, int line, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (cur_done++)
-		return;
-	printf("FAIL %s/%s: %s:%d: ", tag, cur, strrchr(file, '/') ? strrchr(file, '/') + 1 : file,
-	       line);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-	fflush(stdout);
-	nfail++;
-}
-
-__attribute__((format(printf, 1, 2)))
-static void t_pass(const char *fmt, ...)
-{
-	va_list ap;
-
-	if (cur_done++)
-		return;
-	printf("PASS %s/%s: ", tag, cur);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-	fflush(stdout);
-	npass++;
-}
-
-#define CHECK(cond, ...)                                              \
-	do {                                                          \
-		if (!(cond)) {                                        \
-			t_fail(__FILE__, __LINE__, __VA_ARGS__);      \
-			goto out;                                     \
-		}                                                     \
-	} while (0)
-
-#define CHECK_RET(expr, want)                                                         \
-	do {                                                                          \
-		int r_ = (expr);                                                      \
-		if (r_ != (want)) {                                                   \
-			t_fail(__FILE__, __LINE__, "%s = %d (%s), expected %d", #expr,  \
-			       r_, lmonster_gpu_strerror(r_), (want));                \
-			goto out;                                                     \
-		}                                                                     \
-	} while (0)
-
-static uint64_t mix(uint64_t x)
-{
-	x += 0x9e3779b97f4a7c15ULL;
-	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-	return x ^ (x >> 31);
-}
-
-static int count_fds(void)
-{
-	char p[64];
-	int n = 0, fd;
-
-	for (fd = 0; fd < 1024; fd++) {
-		snprintf(p, sizeof(p), "/proc/self/fd/%d", fd);
-		n += access(p, F_OK) == 0;
-	}
-	return n;
-}
-
-static unsigned long scale(unsigned long native)
-{
-	const char *s = getenv("UNIT_SCALE");
-	unsigned long d = s ? strtoul(s, NULL, 10) : 1;
-
-	return d > 1 ? native / d : native;
-}
-
-/* ------------------------------------------- the reference, from the seed */
+/* ------------------------------------- the reference, from the formulas */
 
 /* float(v), round to nearest even, with integers only */
 static float ref_u64_to_float(uint64_t v)
@@ -176,7 +89,7 @@ static float ref_u64_to_float(uint64_t v)
 }
 
 /*
- * The seed's tensor * (prime as f32) / 71.0 in single precision. Computed
+ * tensor * (prime as f32) / 71.0 in single precision. Computed
  * in double and rounded once to float: the product x * p is exact in
  * double, and double carries more than 2 * 24 + 2 bits, so rounding the
  * double quotient to float gives the correctly rounded float quotient.
@@ -195,13 +108,13 @@ static u128 ref_fix(float t)
 	return (u128)((double)t * 4294967296.0);
 }
 
-/* seed: (sum % 8080.0).abs() < 1.0, for the exact non-negative sum */
+/* the 8080 walk pattern, (sum % 8080.0).abs() < 1.0, for the exact non-negative sum */
 static int ref_pattern(u128 s)
 {
 	return (s >> 32) % 8080 == 0;
 }
 
-/* seed: |apply_hecke(rip, shard) - rax % 71| > 10, apply_hecke = (x * p) % 71 */
+/* the Hecke anomaly, |apply_hecke(rip, shard) - rax % 71| > 10, apply_hecke = (x * p) % 71 */
 static int ref_anomaly(uint64_t rip, uint64_t rax, unsigned int p)
 {
 	long long expected = (long long)(((u128)rip * p) % 71);
@@ -244,7 +157,7 @@ static const uint64_t specials[] = {
 
 static uint64_t val(uint64_t id, int k)
 {
-	uint64_t x = mix(id * 31 + (uint64_t)k);
+	uint64_t x = th_mix(id * 31 + (uint64_t)k);
 
 	switch (x % 8) {
 	case 0:
@@ -254,7 +167,7 @@ static uint64_t val(uint64_t id, int k)
 	case 2:
 		return x & 0xffffff;
 	default:
-		return mix(x);
+		return th_mix(x);
 	}
 }
 
@@ -262,7 +175,7 @@ static void make_record(struct monster_sample *s, uint64_t id)
 {
 	memset(s, 0, sizeof(*s));
 	s->pid = (uint32_t)(val(id, 0) % 4194304) + (id % 3 ? 1 : 0);
-	s->tgid = (uint32_t)mix(id);	/* shares the pid's word: must not leak into pid */
+	s->tgid = (uint32_t)th_mix(id);	/* shares the pid's word: must not leak into pid */
 	s->timestamp_ns = val(id, 1);
 	s->rip = val(id, 2);
 	s->rsp = val(id, 3);
@@ -272,9 +185,9 @@ static void make_record(struct monster_sample *s, uint64_t id)
 	s->rdx = val(id, 7);
 	s->mem_bytes = val(id, 8);
 	s->cpu_time_ns = val(id, 9);
-	s->utime_ns = mix(id + 1);	/* fields the computation must not read */
-	s->start_time_ns = mix(id + 2);
-	s->seq = mix(id + 3);
+	s->utime_ns = th_mix(id + 1);	/* fields the computation must not read */
+	s->start_time_ns = th_mix(id + 2);
+	s->seq = th_mix(id + 3);
 	snprintf(s->comm, sizeof(s->comm), "r%llu", (unsigned long long)id);
 }
 
@@ -520,8 +433,8 @@ static int fx_scenario(struct fixture *fx, uint64_t seed)
 	ret = ret ? ret : fx_consume(fx, 4, S - 1);
 	ret = ret ? ret : fx_push_new(fx, 4, 2);		/* slots S - 1 and 0 */
 	for (r = 5; r < 14 && !ret; r++) {
-		unsigned int pre = (unsigned int)(mix(seed * 15 + r) % S);
-		unsigned int n = (unsigned int)(mix(seed * 15 + r + 1000) % (S + 1));
+		unsigned int pre = (unsigned int)(th_mix(seed * 15 + r) % S);
+		unsigned int n = (unsigned int)(th_mix(seed * 15 + r + 1000) % (S + 1));
 
 		ret = fx_push_new(fx, (int)r, pre);
 		ret = ret ? ret : fx_consume(fx, r, pre);
@@ -539,7 +452,7 @@ static int fx_scenario(struct fixture *fx, uint64_t seed)
 
 static void t_header_arith(void)
 {
-	unsigned long n = scale(300000), i;
+	unsigned long n = th_scale(300000), i;
 	unsigned int p, k;
 
 	/* float conversion and Hecke scaling vs integer-only and double-based references */
@@ -562,10 +475,10 @@ static void t_header_arith(void)
 			      !ref_anomaly(v, v, monster_prime(p)), "anomaly(%llu, %llu)",
 			      (unsigned long long)v, (unsigned long long)v);
 		}
-		CHECK(monster_anomaly(v, mix(v), monster_prime(i % 15)) ==
-		      (unsigned int)ref_anomaly(v, mix(v), monster_prime(i % 15)),
-		      "anomaly(%llu, %llu, %u)", (unsigned long long)v, (unsigned long long)mix(v),
-		      monster_prime(i % 15));
+		CHECK(monster_anomaly(v, th_mix(v), monster_prime(i % 15)) ==
+		      (unsigned int)ref_anomaly(v, th_mix(v), monster_prime(i % 15)),
+		      "anomaly(%llu, %llu, %u)", (unsigned long long)v,
+		      (unsigned long long)th_mix(v), monster_prime(i % 15));
 	}
 	/* the fixed-point conversion outside the features' domain */
 	{
@@ -584,11 +497,12 @@ static void t_header_arith(void)
 	}
 	/* the pattern test on exact sums: around multiples of 8080 */
 	for (i = 0; i < n / 10; i++) {
-		u128 s = ((u128)mix(i) << 64 | mix(i + 7)) >> (mix(i + 3) % 100);
+		u128 s = ((u128)th_mix(i) << 64 | th_mix(i + 7)) >> (th_mix(i + 3) % 100);
 		struct monster_u128 m;
 
 		if (i % 3 == 0)	/* k * 8080 + a fraction */
-			s = ((u128)(mix(i) % 1000000007ULL) * 8080 << 32) + (mix(i + 1) & 0xffffffff);
+			s = ((u128)(th_mix(i) % 1000000007ULL) * 8080 << 32) +
+			    (th_mix(i + 1) & 0xffffffff);
 		m.lo = (uint64_t)s;
 		m.hi = (uint64_t)(s >> 64);
 		CHECK(monster_pattern_hit(m) == ref_pattern(s), "pattern(%llx%016llx)",
@@ -607,7 +521,7 @@ static void t_header_arith(void)
 			CHECK(a[k] == b[k], "record %lu feature %u: words %llx, fields %llx", i, k,
 			      (unsigned long long)b[k], (unsigned long long)a[k]);
 	}
-	t_pass("%lu values x 15 primes: float conversion, Hecke scaling, fixed point, anomaly "
+	PASSED("%lu values x 15 primes: float conversion, Hecke scaling, fixed point, anomaly "
 	       "and pattern rules equal independent references", n + NSPECIAL);
 out:
 	return;
@@ -622,7 +536,7 @@ static void t_cpu_scenarios(void)
 	unsigned int counts[MONSTER_NR_RINGS], rows, r;
 	const float *tensor;
 	char why[256];
-	int fds = count_fds(), seed;
+	int fds = th_count_fds(), seed;
 
 	memset(&fx, 0, sizeof(fx));
 	for (seed = 1; seed <= 3; seed++) {
@@ -685,8 +599,8 @@ static void t_cpu_scenarios(void)
 		c = NULL;
 		fx_close(&fx);
 	}
-	CHECK(count_fds() == fds, "file descriptors leaked: %d -> %d", fds, count_fds());
-	t_pass("3 seeds: wrapped, full (+1 dropped), empty, lapped and straddling ranges; tensor, "
+	CHECK(th_count_fds() == fds, "file descriptors leaked: %d -> %d", fds, th_count_fds());
+	PASSED("3 seeds: wrapped, full (+1 dropped), empty, lapped and straddling ranges; tensor, "
 	       "sums, anomalies and patterns equal the reference; tails released after the batch");
 out:
 	lmonster_cpu_close(c);
@@ -723,7 +637,7 @@ static void t_cpu_capped(void)
 		left += fx.pushed[r] - fx.released[r];
 	CHECK(left == 0 && batches == 10, "left %llu after %u batches (want 0 after 10)",
 	      (unsigned long long)left, batches);
-	t_pass("max 7 records per ring: %u batches, %llu records, every one equal to the reference",
+	PASSED("max 7 records per ring: %u batches, %llu records, every one equal to the reference",
 	       batches, (unsigned long long)total);
 out:
 	lmonster_cpu_close(c);
@@ -735,7 +649,7 @@ static void t_cpu_stream(void)
 	struct fixture fx;
 	struct lmonster_cpu *c = NULL;
 	struct lmonster_batch b;
-	unsigned int counts[MONSTER_NR_RINGS], round, rounds = (unsigned int)scale(300);
+	unsigned int counts[MONSTER_NR_RINGS], round, rounds = (unsigned int)th_scale(300);
 	unsigned int max;
 	uint64_t total = 0, drops = 0;
 	char why[256];
@@ -743,9 +657,9 @@ static void t_cpu_stream(void)
 	CHECK_RET(fx_open(&fx, NULL, 128, 1), 0);
 	CHECK_RET(lmonster_cpu_open(fx.h, 0, &c), 0);
 	for (round = 0; round < rounds; round++) {
-		unsigned int n = (unsigned int)(mix(round) % 400), i;
+		unsigned int n = (unsigned int)(th_mix(round) % 400), i;
 		struct monster_sample s;
-		int peek = mix(round + 5) % 4 == 0;
+		int peek = th_mix(round + 5) % 4 == 0;
 
 		for (i = 0; i < n; i++) {
 			int ret;
@@ -760,7 +674,9 @@ static void t_cpu_stream(void)
 			CHECK(fx.pushed[monster_shard(monster_sample_combined(&s))] < FX_CAP - 400,
 			      "fixture too small");
 		}
-		max = (unsigned int)(mix(round + 9) % 3 == 0 ? mix(round + 11) % 128 + 1 : 128);
+		max = 128;
+		if (th_mix(round + 9) % 3 == 0)
+			max = (unsigned int)(th_mix(round + 11) % 128 + 1);
 		lmonster_cpu_close(c);
 		c = NULL;
 		CHECK_RET(lmonster_cpu_open(fx.h, max, &c), 0);
@@ -781,7 +697,7 @@ static void t_cpu_stream(void)
 			CHECK_RET(lmonster_cpu_open(fx.h, 0, &c), 0);
 		}
 	}
-	t_pass("%u rounds of sharded pushes and batches (random caps, peeks): %llu records "
+	PASSED("%u rounds of sharded pushes and batches (random caps, peeks): %llu records "
 	       "consumed, %llu dropped by the producer, all equal to the reference", rounds,
 	       (unsigned long long)total, (unsigned long long)drops);
 out:
@@ -826,7 +742,7 @@ static void t_compute_args(void)
 		CHECK_RET(lmonster_ring_span(ctl, 0, 0, &sp[0]), -EBADFD);
 		lmonster_close(ctl);
 	}
-	t_pass("argument checks of compute, span and the CPU processor");
+	PASSED("argument checks of compute, span and the CPU processor");
 out:
 	fx_close(&fx);
 }
@@ -854,7 +770,7 @@ static void t_fallback(void)
 	int fds, ret;
 
 	CHECK_RET(fx_open(&fx, NULL, 64, 1), 0);
-	fds = count_fds();
+	fds = th_count_fds();
 	unsetenv("LMONSTER_CUDA_LIBRARY");
 	if (!lmonster_gpu_built()) {
 		CHECK_RET(lmonster_gpu_open(fx.h, 0, 0, &g), LMONSTER_GPU_ENOCUDA);
@@ -862,7 +778,7 @@ static void t_fallback(void)
 		msg = lmonster_gpu_strerror(LMONSTER_GPU_ENOCUDA);
 		CHECK(!strcmp(msg, "built without CUDA"), "message '%s'", msg);
 		CHECK_RET(lmonster_gpu_process(NULL, 0, &b), -EINVAL);
-		t_pass("built without CUDA: lmonster_gpu_open says \"%s\"", msg);
+		PASSED("built without CUDA: lmonster_gpu_open says \"%s\"", msg);
 		goto out;
 	}
 	if (have_system_libcuda())	/* a real driver here: point at a missing one */
@@ -877,7 +793,7 @@ static void t_fallback(void)
 		      "message '%s'", msg);
 	else
 		CHECK(!strcmp(msg, "no CUDA driver (libcuda.so.1 not found)"), "message '%s'", msg);
-	CHECK(count_fds() == fds, "fds leaked by the failed open");
+	CHECK(th_count_fds() == fds, "fds leaked by the failed open");
 	/* the generic text for the code, and an unrelated code keeps the library's */
 	CHECK(!strcmp(lmonster_gpu_strerror(LMONSTER_GPU_ENODEV), "no CUDA device"),
 	      "ENODEV text '%s'", lmonster_gpu_strerror(LMONSTER_GPU_ENODEV));
@@ -886,7 +802,7 @@ static void t_fallback(void)
 	CHECK(lmonster_gpu_tensor(NULL, NULL, 0, NULL) == -EINVAL, "tensor(NULL)");
 	lmonster_gpu_close(NULL);
 	unsetenv("LMONSTER_CUDA_LIBRARY");
-	t_pass("no driver: %d \"%s\"; no descriptor or mapping left behind", ret, msg);
+	PASSED("no driver: %d \"%s\"; no descriptor or mapping left behind", ret, msg);
 out:
 	unsetenv("LMONSTER_CUDA_LIBRARY");
 	fx_close(&fx);
@@ -933,7 +849,7 @@ static void t_numa(void)
 		CHECK_RET(lmonster_numa_bind(0), 0);	/* a no-op */
 		CHECK(nm.bound_node == LMONSTER_NUMA_UNKNOWN, "bound on a single node");
 	}
-	t_pass("NUMA %s, %d node(s): ring pages on node %d, PCI 0000:00:00.0 on node %d; "
+	PASSED("NUMA %s, %d node(s): ring pages on node %d, PCI 0000:00:00.0 on node %d; "
 	       "binding a no-op on one node", nm.available ? "available" : "unavailable",
 	       nm.nodes, nm.ring_node, sysval);
 out:
@@ -961,13 +877,12 @@ static void slurp(const char *path, char *buf, size_t len)
 /* run argv with env assignments ("K=V", "K=" unsets), 30 s at most */
 static int run_tool(const char *const *env, const char *const *argv, struct proc_out *po)
 {
-	char out_path[128], err_path[128];
-	int status, i;
+	char out_path[160], err_path[160];
+	int status, i, ret;
 	pid_t pid;
-	time_t t0 = time(NULL);
 
-	snprintf(out_path, sizeof(out_path), "%s/tool.out", tmpdir);
-	snprintf(err_path, sizeof(err_path), "%s/tool.err", tmpdir);
+	snprintf(out_path, sizeof(out_path), "%s", th_path("tool.out"));
+	snprintf(err_path, sizeof(err_path), "%s", th_path("tool.err"));
 	fflush(stdout);
 	pid = fork();
 	if (pid < 0)
@@ -994,18 +909,9 @@ static int run_tool(const char *const *env, const char *const *argv, struct proc
 		execv(argv[0], (char *const *)argv);
 		_exit(127);
 	}
-	for (;;) {
-		pid_t w = waitpid(pid, &status, WNOHANG);
-
-		if (w == pid)
-			break;
-		if (time(NULL) - t0 > 30) {
-			kill(pid, SIGKILL);
-			waitpid(pid, &status, 0);
-			break;
-		}
-		usleep(10000);
-	}
+	ret = th_wait_child(pid, 30000, &status);
+	if (ret && ret != -ETIMEDOUT)
+		return ret;
 	po->status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 	slurp(out_path, po->out, sizeof(po->out));
 	slurp(err_path, po->err, sizeof(po->err));
@@ -1133,10 +1039,10 @@ static void t_consumer_cli(void)
 
 	memset(&fx, 0, sizeof(fx));
 	if (!tool_path) {
-		t_fail(__FILE__, __LINE__, "--tool not given");
+		th_test_fail(__FILE__, __LINE__, "--tool not given");
 		return;
 	}
-	snprintf(path, sizeof(path), "%s/ringset", tmpdir);
+	snprintf(path, sizeof(path), "%s", th_path("ringset"));
 
 	/* --cpu: the reference's numbers, one JSON object */
 	CHECK_RET(make_file_set(&fx, path, 11), 0);
@@ -1262,7 +1168,7 @@ static void t_consumer_cli(void)
 		CHECK(po.status == 1 && lines(po.err) == 1, "--require-gpu without a GPU: exit %d '%s'",
 		      po.status, po.err);
 	}
-	t_pass("--cpu JSON equals the reference%s%s; text report; 11 bad inputs rejected in one "
+	PASSED("--cpu JSON equals the reference%s%s; text report; 11 bad inputs rejected in one "
 	       "line", fell ? "; automatic CPU fallback with its reason" : "",
 	       fake_path && lmonster_gpu_built() ? "; GPU path (stand-in driver) identical" : "");
 out:
@@ -1313,6 +1219,20 @@ static void fake_unload(struct fake_api *f)
 	memset(f, 0, sizeof(*f));
 }
 
+/* The stand-in driver in *f, or a FAIL that says it is missing: the fake tests need it. */
+static bool fake_loaded(struct fake_api *f)
+{
+	if (fake_load(f) == 0)
+		return true;
+	if (fake_path)
+		th_test_fail(__FILE__, __LINE__, "the stand-in driver %s did not load", fake_path);
+	else
+		th_test_fail(__FILE__, __LINE__, "no stand-in driver: --fake-cuda PATH not given "
+			     "(gpu/run-tests.sh passes build/gpu/fake/libcuda.so.1)");
+	fake_unload(f);
+	return false;
+}
+
 /* the tails must not have moved when the kernel runs */
 struct launch_check {
 	struct lmonster *h;
@@ -1344,12 +1264,10 @@ static void t_fake_errors(void)
 	int fds;
 
 	memset(&fx, 0, sizeof(fx));
-	if (fake_load(&f)) {
-		t_pass("skipped: no stand-in driver (--fake-cuda)");
+	if (!fake_loaded(&f))
 		return;
-	}
 	CHECK_RET(fx_open(&fx, NULL, 64, 1), 0);
-	fds = count_fds();
+	fds = th_count_fds();
 
 	setenv("FAKE_CUDA_DEVICES", "0", 1);
 	CHECK_RET(lmonster_gpu_open(fx.h, 0, 0, &g), LMONSTER_GPU_ENODEV);
@@ -1385,7 +1303,7 @@ static void t_fake_errors(void)
 	      "%d context-less calls", st.live_registrations, st.live_allocs, st.live_modules,
 	      st.ctx_retains, st.no_context);
 	CHECK(g == NULL, "out not cleared");
-	CHECK(count_fds() == fds, "fds leaked");
+	CHECK(th_count_fds() == fds, "fds leaked");
 
 	/* an older driver: entry points asked for at its version, not the headers' */
 	setenv("FAKE_CUDA_VERSION", "12040", 1);
@@ -1393,7 +1311,7 @@ static void t_fake_errors(void)
 	lmonster_gpu_close(g);
 	g = NULL;
 	unsetenv("FAKE_CUDA_VERSION");
-	t_pass("no device, no device 3, a missing entry point, no read-only registration, no "
+	PASSED("no device, no device 3, a missing entry point, no read-only registration, no "
 	       "kernel image: each its code and message, nothing left behind; a CUDA 12.4 "
 	       "driver is served");
 out:
@@ -1419,10 +1337,8 @@ static void t_fake_gpu_batches(void)
 	long n;
 
 	memset(&fx, 0, sizeof(fx));
-	if (fake_load(&f)) {
-		t_pass("skipped: no stand-in driver (--fake-cuda)");
+	if (!fake_loaded(&f))
 		return;
-	}
 	CHECK_RET(fx_open(&fx, NULL, 256, 1), 0);
 	CHECK_RET(fx_scenario(&fx, 21), 0);
 	CHECK_RET(lmonster_gpu_open(fx.h, 0, 0, &g), 0);
@@ -1469,7 +1385,7 @@ static void t_fake_gpu_batches(void)
 			fx_advance(&fx, counts);
 		}
 		CHECK(lc.moved == 0, "round %u: a tail moved before the kernel ran", round);
-		CHECK_RET(fx_push_auto(&fx, (unsigned int)(mix(round) % 90)), 0);
+		CHECK_RET(fx_push_auto(&fx, (unsigned int)(th_mix(round) % 90)), 0);
 	}
 	f.stats(&st);
 	CHECK(st.bad_launches == 0 && st.no_context == 0 && st.resolved_after_launch == 0 &&
@@ -1498,7 +1414,7 @@ static void t_fake_gpu_batches(void)
 	      st.live_modules == 0 && st.ctx_retains == 0, "after close: %d registrations, %d "
 	      "allocations, %d modules, %d contexts", st.live_registrations, st.live_allocs,
 	      st.live_modules, st.ctx_retains);
-	t_pass("12 batches (wrapped, full, empty rings): GPU path == reference == CPU path bit "
+	PASSED("12 batches (wrapped, full, empty rings): GPU path == reference == CPU path bit "
 	       "for bit; read-only device-mapped registration; every tail published after the "
 	       "kernel ran; a failed kernel releases nothing; close frees everything");
 out:
@@ -1522,10 +1438,8 @@ static void t_fake_close_hook(void)
 	float t[4];
 
 	memset(&fx, 0, sizeof(fx));
-	if (fake_load(&f)) {
-		t_pass("skipped: no stand-in driver (--fake-cuda)");
+	if (!fake_loaded(&f))
 		return;
-	}
 	/* the hook itself */
 	CHECK_RET(fx_open(&fx, NULL, 64, 1), 0);
 	CHECK_RET(fx_push_new(&fx, 2, 3), 0);
@@ -1555,7 +1469,7 @@ static void t_fake_close_hook(void)
 	CHECK_RET(lmonster_gpu_process(g, 0, &b), -EBADF);
 	lmonster_gpu_close(g);
 	g = NULL;
-	t_pass("lmonster_close() unregisters the ring memory while it is still mapped; the GPU "
+	PASSED("lmonster_close() unregisters the ring memory while it is still mapped; the GPU "
 	       "processor then fails with -EBADF and closes cleanly");
 out:
 	lmonster_gpu_close(g);
@@ -1602,7 +1516,7 @@ static void t_fatbin(void)
 	CHECK(elf80 == 1 && elf90 == 1 && ptx90 == 1 && !other,
 	      "fatbin holds %d sm_80, %d sm_90, %d compute_90 PTX, %d others", elf80, elf90,
 	      ptx90, other);
-	t_pass("embedded fatbin (%zu bytes, 8-byte aligned): sm_80 and sm_90 code, compute_90 PTX",
+	PASSED("embedded fatbin (%zu bytes, 8-byte aligned): sm_80 and sm_90 code, compute_90 PTX",
 	       len);
 out:
 	return;
@@ -1613,7 +1527,7 @@ static void t_build_flavour(void)
 {
 #ifdef LMONSTER_HAVE_CUDA
 	CHECK(lmonster_gpu_built() == 1, "library built without the kernels, test with");
-	t_pass("built with CUDA: the kernels are embedded");
+	PASSED("built with CUDA: the kernels are embedded");
 #else
 	struct lmonster_gpu *g = NULL;
 
@@ -1621,7 +1535,7 @@ static void t_build_flavour(void)
 	CHECK_RET(lmonster_gpu_open(NULL, 0, 0, &g), LMONSTER_GPU_ENOCUDA);
 	CHECK(!strcmp(lmonster_gpu_strerror(LMONSTER_GPU_ENOCUDA), "built without CUDA"),
 	      "'%s'", lmonster_gpu_strerror(LMONSTER_GPU_ENOCUDA));
-	t_pass("built without CUDA: GPU calls say \"built without CUDA\"");
+	PASSED("built without CUDA: GPU calls say \"built without CUDA\"");
 #endif
 out:
 	return;
@@ -1632,14 +1546,6 @@ out:
 static double secs(uint64_t ns)
 {
 	return (double)ns / 1e9;
-}
-
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
 /* GPU vs CPU (and the reference) on the same records, then released by the GPU */
@@ -1684,7 +1590,7 @@ out:
 	return ok;
 }
 
-static int check_gpu_device(void)
+static void check_gpu_device(void)
 {
 	struct lmonster *h = NULL;
 	struct lmonster_gpu *g = NULL;
@@ -1695,11 +1601,10 @@ static int check_gpu_device(void)
 	unsigned int r, rows, round;
 	int ret = lmonster_open(NULL, 0, &h), ok = 0, started = 0;
 
-	t_begin("check-gpu/device");
+	th_test_begin("check-gpu/device");
 	if (ret) {
-		printf("SKIP %s/check-gpu/device: %s: %s\n", tag, MONSTER_DEVICE_PATH,
-		       lmonster_strerror(ret));
-		return 0;
+		th_test_skip("%s: %s", MONSTER_DEVICE_PATH, lmonster_strerror(ret));
+		return;
 	}
 	started = lmonster_start(h) == 0;	/* -EBUSY: running already */
 	CHECK_RET(lmonster_info(h, &info), 0);
@@ -1709,7 +1614,7 @@ static int check_gpu_device(void)
 	tc = malloc((size_t)15 * info.ring_slots * 10 * 4);
 	CHECK(tg && tc, "malloc");
 	for (round = 0; round < 5; round++) {
-		usleep(200000);
+		th_sleep_ms(200);
 		CHECK_RET(lmonster_gpu_process(g, LMONSTER_BATCH_PEEK, &b), 0);
 		CHECK(lmonster_gpu_tensor(g, tg, (size_t)15 * info.ring_slots * 10, &rows) >= 0,
 		      "tensor");
@@ -1726,7 +1631,7 @@ static int check_gpu_device(void)
 			CHECK_RET(lmonster_ring_release(h, r, b.ring[r].count), 0);
 		ok += b.records > 0;
 	}
-	t_pass("the device's rings registered for GPU %s; 5 live batches (%d with records) equal "
+	PASSED("the device's rings registered for GPU %s; 5 live batches (%d with records) equal "
 	       "on GPU and CPU", "0", ok);
 out:
 	free(tg);
@@ -1735,10 +1640,9 @@ out:
 	if (started)
 		lmonster_stop(h);
 	lmonster_close(h);
-	return 0;
 }
 
-static int check_gpu_main(void)
+static void check_gpu_main(void)
 {
 	struct fixture fx;
 	struct lmonster_gpu *g = NULL;
@@ -1751,27 +1655,27 @@ static int check_gpu_main(void)
 	int ret;
 
 	memset(&fx, 0, sizeof(fx));
-	t_begin("check-gpu/register");
+	th_test_begin("check-gpu/register");
 	if (fx_open(&fx, NULL, 64, 1)) {
-		t_fail(__FILE__, __LINE__, "ring set");
-		return 1;
+		th_test_fail(__FILE__, __LINE__, "ring set");
+		return;
 	}
 	ret = lmonster_gpu_open(fx.h, 0, 0, &g);
 	if (ret == LMONSTER_GPU_ENODRIVER || ret == LMONSTER_GPU_ENODEV ||
 	    ret == LMONSTER_GPU_ENOCUDA) {
-		printf("SKIP check-gpu: %s\n", lmonster_gpu_strerror(ret));
+		th_skip("check-gpu", "%s", lmonster_gpu_strerror(ret));
 		fx_close(&fx);
-		return 0;
+		return;
 	}
 	CHECK(ret == 0, "lmonster_gpu_open: %s", lmonster_gpu_strerror(ret));
 	CHECK_RET(lmonster_gpu_info(g, &gi), 0);
-	t_pass("GPU %d: %s (sm_%d%d, %s, NUMA node %d, driver CUDA %d.%d): %llu bytes of "
+	PASSED("GPU %d: %s (sm_%d%d, %s, NUMA node %d, driver CUDA %d.%d): %llu bytes of "
 	       "file-backed ring memory registered %s", gi.ordinal, gi.name, gi.cc_major,
 	       gi.cc_minor, gi.pci_bus_id, gi.numa_node, gi.driver_version / 1000,
 	       gi.driver_version % 1000 / 10, (unsigned long long)gi.registered_bytes,
 	       gi.read_only ? "read-only" : "writable");
 
-	t_begin("check-gpu/bit-identical");
+	th_test_begin("check-gpu/bit-identical");
 	CHECK_RET(lmonster_cpu_open(fx.h, 0, &c), 0);
 	for (i = 1; i <= 5; i++) {
 		CHECK_RET(fx_scenario(&fx, i), 0);
@@ -1790,7 +1694,7 @@ static int check_gpu_main(void)
 		CHECK_RET(lmonster_gpu_open(fx.h, 0, 0, &g), 0);
 		CHECK_RET(lmonster_cpu_open(fx.h, 0, &c), 0);
 	}
-	t_pass("5 scenarios + sharded streams: GPU tensor, sums, anomalies, patterns == CPU path "
+	PASSED("5 scenarios + sharded streams: GPU tensor, sums, anomalies, patterns == CPU path "
 	       "== reference, bit for bit");
 	lmonster_gpu_close(g);
 	lmonster_cpu_close(c);
@@ -1799,7 +1703,7 @@ static int check_gpu_main(void)
 	fx_close(&fx);
 
 	/* throughput on full rings, read in place */
-	t_begin("check-gpu/throughput");
+	th_test_begin("check-gpu/throughput");
 	{
 		struct lmonster_producer *p = NULL;
 		struct lmonster *h = NULL;
@@ -1818,19 +1722,19 @@ static int check_gpu_main(void)
 		CHECK_RET(lmonster_cpu_open(h, 0, &c), 0);
 		CHECK_RET(lmonster_gpu_process(g, LMONSTER_BATCH_PEEK, &b), 0);	/* warm up */
 		for (i = 0; i < reps; i++) {
-			t0 = mono_ns();
+			t0 = th_now_ns();
 			CHECK_RET(lmonster_gpu_process(g, LMONSTER_BATCH_PEEK, &b), 0);
-			gpu_ns += mono_ns() - t0;
+			gpu_ns += th_now_ns() - t0;
 			gpu_kernel_ns += b.compute_ns;
 		}
 		for (i = 0; i < 2; i++) {
-			t0 = mono_ns();
+			t0 = th_now_ns();
 			CHECK_RET(lmonster_cpu_process(c, LMONSTER_BATCH_PEEK, &b), 0);
-			cpu_ns += mono_ns() - t0;
+			cpu_ns += th_now_ns() - t0;
 		}
 		total = b.records;
 		CHECK(total == 15ull * slots, "records %llu", (unsigned long long)total);
-		t_pass("%llu records (15 full rings of %u) per batch: GPU %.1f M records/s, %.1f GB/s "
+		PASSED("%llu records (15 full rings of %u) per batch: GPU %.1f M records/s, %.1f GB/s "
 		       "read in place (kernel only: %.1f M records/s, %.1f GB/s; batch %.2f ms); CPU "
 		       "path %.1f M records/s",
 		       (unsigned long long)total, slots, total * reps / secs(gpu_ns) / 1e6,
@@ -1858,8 +1762,8 @@ static int check_gpu_main(void)
 		double cs;
 		unsigned long long n;
 
-		t_begin("check-gpu/consumer");
-		snprintf(path, sizeof(path), "%s/full", tmpdir);
+		th_test_begin("check-gpu/consumer");
+		snprintf(path, sizeof(path), "%s", th_path("full"));
 		CHECK_RET(lmonster_producer_create(path, slots, 0, &p), 0);
 		for (r = 0; r < MONSTER_NR_RINGS; r++)
 			for (k = 0; k < slots; k++) {
@@ -1874,26 +1778,20 @@ static int check_gpu_main(void)
 		n = jnum(po.out, "total_processed");
 		cs = strtod(strstr(po.out, "\"compute_s\":") + 12, NULL);
 		CHECK(n == 15ull * slots && cs > 0, "processed %llu, compute %.6f s", n, cs);
-		t_pass("monster-gpu-consumer: %llu records, kernel %.3f ms: %.1f M records/s, %.1f "
+		PASSED("monster-gpu-consumer: %llu records, kernel %.3f ms: %.1f M records/s, %.1f "
 		       "GB/s read in place", n, cs * 1e3, n / cs / 1e6, n * 128.0 / cs / 1e9);
 	}
 	check_gpu_device();
-	return nfail ? 1 : 0;
+	return;
 out:
 	lmonster_gpu_close(g);
 	lmonster_cpu_close(c);
 	fx_close(&fx);
-	return 1;
 }
 
 /* --------------------------------------------------------------- main */
 
-struct test {
-	const char *name;
-	void (*fn)(void);
-};
-
-static const struct test tests[] = {
+static const struct th_test tests[] = {
 	{ "gpu_build_flavour", t_build_flavour },
 	{ "gpu_header_arith", t_header_arith },
 	{ "gpu_cpu_scenarios", t_cpu_scenarios },
@@ -1912,25 +1810,11 @@ static const struct test tests[] = {
 	{ NULL, NULL },
 };
 
-static void rm_tmpdir(void)
-{
-	char cmd[128];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
-	if (system(cmd) != 0)
-		fprintf(stderr, "could not remove %s\n", tmpdir);
-}
-
 int main(int argc, char **argv)
 {
-	const char *env_tag = getenv("UNIT_TAG");
-	const struct test *t;
-	int check_gpu = 0, i, nsel = 0, ret;
+	int check_gpu = 0, i, nsel = 0;
 	char *sel[32];
 
-	if (env_tag && *env_tag)
-		tag = env_tag;
-	setvbuf(stdout, NULL, _IOLBF, 0);
 	for (i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--tool") && i + 1 < argc)
 			tool_path = argv[++i];
@@ -1941,29 +1825,11 @@ int main(int argc, char **argv)
 		else if (nsel < 32)
 			sel[nsel++] = argv[i];
 	}
-	snprintf(tmpdir, sizeof(tmpdir), "/tmp/monster-gpu-test.XXXXXX");
-	if (!mkdtemp(tmpdir)) {
-		printf("FAIL %s/setup: mkdtemp: %s\n", tag, strerror(errno));
+	if (th_begin_tests("test_gpu_cpu"))
 		return 1;
-	}
-	if (check_gpu) {
-		ret = check_gpu_main();
-		rm_tmpdir();
-		return ret;
-	}
-	for (t = tests; t->name; t++) {
-		int pick = !nsel;
-
-		for (i = 0; i < nsel; i++)
-			pick |= strstr(t->name, sel[i]) != NULL;
-		if (!pick)
-			continue;
-		t_begin(t->name);
-		t->fn();
-		if (!cur_done)
-			t_fail(__FILE__, __LINE__, "ended without a verdict");
-	}
-	rm_tmpdir();
-	fprintf(stderr, "test_gpu_cpu(%s): %d passed, %d failed\n", tag, npass, nfail);
-	return nfail ? 1 : 0;
+	if (check_gpu)
+		check_gpu_main();
+	else
+		th_run(tests, nsel, sel);
+	return th_end();
 }

@@ -16,8 +16,9 @@
 
 UNIT_SRC_DIR := $(TOP)/tests/unit
 UNIT_DIR     := $(BUILD)/unit
-UNIT_SRCS    := $(addprefix $(UNIT_SRC_DIR)/,unit_main.c t_uapi.c t_ring.c t_errors.c t_abi.c)
-UNIT_HDRS    := $(UNIT_SRC_DIR)/unit.h
+UNIT_SRCS    := $(addprefix $(UNIT_SRC_DIR)/,unit_main.c t_uapi.c t_ring.c t_errors.c t_abi.c) \
+		$(TEST_HARNESS)
+UNIT_HDRS    := $(UNIT_SRC_DIR)/unit.h $(TEST_HARNESS_H)
 UNIT_RUN     := $(UNIT_SRC_DIR)/run-unit.sh
 UNIT_ASAN    := $(BUILD)/asan/unit $(BUILD)/asan/monsterctl
 UNIT_TSAN    := $(BUILD)/tsan/unit
@@ -27,9 +28,10 @@ $(UNIT_DIR)/unit: $(UNIT_SRCS) $(UNIT_HDRS) $$(LIB_HDRS) $$(LIB_SO) $$(LIB_LINKS
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -pthread -o $@ $(UNIT_SRCS) -L$(LIB_DIR) -Wl,-rpath,$(LIB_DIR) -llmonster
 
-$(UNIT_DIR)/mkringset: $(UNIT_SRC_DIR)/mkringset.c $$(LIB_HDRS) $$(LIB_SO) $$(LIB_LINKS)
+$(UNIT_DIR)/mkringset: $(UNIT_SRC_DIR)/mkringset.c $(TEST_HARNESS) $(TEST_HARNESS_H) \
+		       $$(LIB_HDRS) $$(LIB_SO) $$(LIB_LINKS)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -o $@ $< -L$(LIB_DIR) -Wl,-rpath,$(LIB_DIR) -llmonster
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(TEST_HARNESS) -L$(LIB_DIR) -Wl,-rpath,$(LIB_DIR) -llmonster
 
 # the sanitizer builds: the tests, and monsterctl, linked with the library built the same way
 $(BUILD)/asan/unit $(BUILD)/tsan/unit: $(BUILD)/%/unit: $(UNIT_SRCS) $(UNIT_HDRS) \
@@ -37,9 +39,10 @@ $(BUILD)/asan/unit $(BUILD)/tsan/unit: $(BUILD)/%/unit: $(UNIT_SRCS) $(UNIT_HDRS
 	@mkdir -p $(@D)
 	$(CC) $(SAN_CFLAGS) $(SAN_$*) -o $@ $(UNIT_SRCS) $(LIB_A_$*) $(LIB_LIBS)
 
-$(BUILD)/asan/monsterctl: $$(TOOLS_SRC_DIR)/monsterctl.c $$(TOOLS_HDRS) $$(LIB_HDRS) $$(LIB_A_asan)
+$(BUILD)/asan/monsterctl: $$(TOOLS_SRCS_monsterctl) $$(TOOLS_HDRS) $$(LIB_HDRS) $$(LIB_A_asan)
 	@mkdir -p $(@D)
-	$(CC) $(SAN_CFLAGS) $(SAN_asan) $(TOOLS_DEFS_monsterctl) -o $@ $< $(LIB_A_asan) $(LIB_LIBS)
+	$(CC) $(SAN_CFLAGS) $(SAN_asan) $(TOOLS_DEFS_monsterctl) -o $@ $(TOOLS_SRCS_monsterctl) \
+		$(LIB_A_asan) $(LIB_LIBS) $(JSON_LIBS)
 
 UNIT_NATIVE_DEPS = $(UNIT_DIR)/unit $(UNIT_DIR)/mkringset $(MONSTERCTL) $(LIB_SO) $(LIB_LINKS)
 
@@ -65,23 +68,25 @@ GPU_TEST          := $(BUILD)/gpu/test_gpu_cpu
 GPU_TEST_ASAN     := $(BUILD)/gpu/asan/test_gpu_cpu
 GPU_CONSUMER_ASAN := $(BUILD)/gpu/asan/monster-gpu-consumer
 GPU_FAKE_CUDA     := $(if $(HAVE_CUDA),$(BUILD)/gpu/fake/libcuda.so.1)
-GPU_TEST_SRC      := $(UNIT_SRC_DIR)/test_gpu_cpu.c
+GPU_TEST_SRC      := $(UNIT_SRC_DIR)/test_gpu_cpu.c $(TEST_HARNESS)
+GPU_TEST_HDRS     := $(UNIT_SRC_DIR)/fake_libcuda.h $(TEST_HARNESS_H)
 GPU_TEST_CFLAGS    = -I$(TOP)/gpu $(CUDA_CPPFLAGS)
 
 # static: the test reaches library internals (the close hooks, the embedded fatbin)
-$(GPU_TEST): $(GPU_TEST_SRC) $(UNIT_SRC_DIR)/fake_libcuda.h $$(LIB_HDRS) $$(LIB_A)
+$(GPU_TEST): $(GPU_TEST_SRC) $(GPU_TEST_HDRS) $$(LIB_HDRS) $$(LIB_A)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) $(GPU_TEST_CFLAGS) -o $@ $< $(LIB_A) $(LIB_LIBS) -pthread
+	$(CC) $(ALL_CFLAGS) $(GPU_TEST_CFLAGS) -o $@ $(GPU_TEST_SRC) $(LIB_A) $(LIB_LIBS) -pthread
 
-$(GPU_TEST_ASAN): $(GPU_TEST_SRC) $(UNIT_SRC_DIR)/fake_libcuda.h $$(LIB_HDRS) $$(LIB_A_asan)
+$(GPU_TEST_ASAN): $(GPU_TEST_SRC) $(GPU_TEST_HDRS) $$(LIB_HDRS) $$(LIB_A_asan)
 	@mkdir -p $(@D)
-	$(CC) $(SAN_CFLAGS) $(SAN_asan) $(GPU_TEST_CFLAGS) -o $@ $< $(LIB_A_asan) $(LIB_LIBS)
+	$(CC) $(SAN_CFLAGS) $(SAN_asan) $(GPU_TEST_CFLAGS) -o $@ $(GPU_TEST_SRC) $(LIB_A_asan) \
+		$(LIB_LIBS)
 
-$(GPU_CONSUMER_ASAN): $$(TOOLS_SRC_DIR)/monster-gpu-consumer.c $$(TOOLS_HDRS) $$(LIB_HDRS) \
+$(GPU_CONSUMER_ASAN): $$(TOOLS_SRCS_monster-gpu-consumer) $$(TOOLS_HDRS) $$(LIB_HDRS) \
 		      $$(LIB_A_asan)
 	@mkdir -p $(@D)
-	$(CC) $(SAN_CFLAGS) $(SAN_asan) $(TOOLS_DEFS_monster-gpu-consumer) -o $@ $< \
-		$(LIB_A_asan) $(LIB_LIBS)
+	$(CC) $(SAN_CFLAGS) $(SAN_asan) $(TOOLS_DEFS_monster-gpu-consumer) -o $@ \
+		$(TOOLS_SRCS_monster-gpu-consumer) $(LIB_A_asan) $(LIB_LIBS) $(JSON_LIBS)
 
 # a stand-in driver: the real entry points' signatures (cuda.h), no GPU; see the file
 $(BUILD)/gpu/fake/libcuda.so.1: $(UNIT_SRC_DIR)/fake_libcuda.c $(UNIT_SRC_DIR)/fake_libcuda.h \

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `make demo`: for a machine that cannot load the module itself. Builds everything, boots
 # the newest 6.12 kernel under qemu, loads monster.ko, samples for a few seconds and prints
-# the seed-shaped per-ring statistics, the debugfs stats file and a few trace events.
+# the per-ring statistics, the debugfs stats file and a few trace events.
 #   MONSTER_DEMO_SECS=N   how long to sample (default 3)
 #   MONSTER_DEMO_KVER=rel boot this kernel instead
 set -euo pipefail

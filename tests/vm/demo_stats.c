@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * demo_stats - what `make demo` runs in the VM: samples for a few seconds through
- * /dev/monster and prints the seed's per-ring statistics, then the newest record of a few
+ * /dev/monster and prints the per-ring statistics, then the newest record of a few
  * rings read straight from the read-only mapping. Talks to the device through
  * uapi/monster.h only (monsterctl takes this over later).
  *

@@ -125,7 +125,7 @@ static int mt_main(void *arg)
 	for (i = 0; i < MT_THREADS; i++)
 		if (pthread_create(&t, NULL, mt_worker, NULL))
 			return 2;
-	vt_sleep_ms(20);	/* let the workers name themselves */
+	th_sleep_ms(20);	/* let the workers name themselves */
 	vt_child_ready();
 	for (;;)
 		pause();
@@ -172,9 +172,7 @@ struct coll {
 
 static uint32_t key_hash(uint32_t pid, uint64_t start)
 {
-	uint64_t h = (pid * 0x9e3779b97f4a7c15ULL) ^ (start * 0xc2b2ae3d27d4eb4fULL);
-
-	return (uint32_t)(h >> 40) & (NKEYS - 1);
+	return (uint32_t)th_mix(start ^ th_mix(pid)) & (NKEYS - 1);
 }
 
 static struct key *key_get(struct coll *c, uint32_t pid, uint64_t start, bool create)
@@ -352,16 +350,16 @@ static void coll_check_series(struct coll *c, const char *prefix)
 		}
 	}
 	snprintf(name, sizeof(name), "%s-one-record-per-sweep", prefix);
-	vt_check(pairs > 0 && dups == 0, name,
+	th_check(pairs > 0 && dups == 0, name,
 		 "%" PRIu64 " consecutive record pairs of %u tasks, %" PRIu64
 		 " pairs with the same task twice in one sweep%s%s", pairs, c->nkeys, dups,
 		 dups ? "; first: " : "", first_dup);
 	snprintf(name, sizeof(name), "%s-cputime-monotonic", prefix);
-	vt_check(pairs > 0 && back_time == 0, name,
+	th_check(pairs > 0 && back_time == 0, name,
 		 "%" PRIu64 " successive sample pairs: cpu_time/utime/stime/runtime went backwards %"
 		 PRIu64 " times%s%s", pairs, back_time, back_time ? "; first: " : "", first_time);
 	snprintf(name, sizeof(name), "%s-counters-monotonic", prefix);
-	vt_check(pairs > 0 && back_cnt == 0, name,
+	th_check(pairs > 0 && back_cnt == 0, name,
 		 "%" PRIu64 " successive sample pairs: faults/context switches went backwards %" PRIu64
 		 " times%s%s", pairs, back_cnt, back_cnt ? "; first: " : "", first_cnt);
 }
@@ -391,12 +389,12 @@ static void coll_check_seq(struct coll *c, const char *prefix, const struct mons
 		}
 	}
 	snprintf(name, sizeof(name), "%s-seq-accounting", prefix);
-	vt_check(bad == 0, name,
+	th_check(bad == 0, name,
 		 "seq strictly increasing and its gaps equal the drops in every ring: %" PRIu64
 		 " rings off, %" PRIu64 " backwards, %" PRIu64 " drops in all%s%s", bad, back, drops,
 		 bad ? "; first: " : "", first);
 	snprintf(name, sizeof(name), "%s-timestamp-order", prefix);
-	vt_check(c->ts_back == 0 && c->ts_early == 0, name,
+	th_check(c->ts_back == 0 && c->ts_early == 0, name,
 		 "timestamps non-decreasing within each ring and not before START: %" PRIu64
 		 " backwards, %" PRIu64 " early%s%s", c->ts_back, c->ts_early,
 		 c->ts_first[0] ? "; first: " : "", c->ts_first);
@@ -406,22 +404,18 @@ static void coll_check_seq(struct coll *c, const char *prefix, const struct mons
 static void coll_check_last_sweep(struct coll *c, const char *prefix, const struct monster_stats *st,
 				  int nproc)
 {
-	uint64_t n = 0, dropped = 0;
+	uint64_t n = 0;
 	char name[96];
 	uint32_t i;
-	unsigned int r;
 
 	for (i = 0; i < NKEYS; i++)
 		if (c->keys[i].used && c->keys[i].last.timestamp_ns == c->max_ts)
 			n++;
-	for (r = 0; r < MONSTER_NR_RINGS; r++)
-		dropped += st->ring[r].dropped;
 	snprintf(name, sizeof(name), "%s-last-sweep-complete", prefix);
-	vt_check(c->max_ts && n == st->last_sweep_tasks, name,
+	th_check(c->max_ts && n == st->last_sweep_tasks, name,
 		 "%" PRIu64 " records carry the newest timestamp; last_sweep_tasks %" PRIu64
 		 " (%s in /proc now: %d)", n, (uint64_t)st->last_sweep_tasks,
 		 c->scope == MONSTER_SCOPE_THREAD ? "threads" : "processes", nproc);
-	(void)dropped;
 }
 
 static void check_ring_coverage(const struct coll *c)
@@ -436,7 +430,7 @@ static void check_ring_coverage(const struct coll *c)
 		if (!c->ring_n[r])
 			empty++;
 	}
-	vt_check(empty == 0, "rec-every-ring",
+	th_check(empty == 0, "rec-every-ring",
 		 "%u of 15 rings got no record; records per prime: %s", empty, counts);
 }
 
@@ -526,16 +520,16 @@ static void check_against_proc(struct coll *c, const struct pinfo *before, int n
 					 comm, kt, k->flags_or, k->flags_and);
 		}
 	}
-	vt_check(lived > 0 && missing == 0, "rec-live-processes-sampled",
+	th_check(lived > 0 && missing == 0, "rec-live-processes-sampled",
 		 "%d processes lived through the window, %d of them have no record%s%s", lived,
 		 missing, missing ? "; first: " : "", first_missing);
-	vt_check(compared > 0 && comm_bad == 0, "rec-comm-matches-proc",
+	th_check(compared > 0 && comm_bad == 0, "rec-comm-matches-proc",
 		 "%d processes compared, %d with a comm /proc does not show%s%s", compared, comm_bad,
 		 comm_bad ? "; first: " : "", first_comm);
-	vt_check(compared > 0 && start_bad == 0, "rec-start-time-matches-proc",
+	th_check(compared > 0 && start_bad == 0, "rec-start-time-matches-proc",
 		 "%d processes compared, %d whose start_time_ns is more than a tick off /proc's starttime%s%s",
 		 compared, start_bad, start_bad ? "; first: " : "", first_start);
-	vt_check(compared > 0 && kt_bad == 0, "rec-kthread-flag-matches-proc",
+	th_check(compared > 0 && kt_bad == 0, "rec-kthread-flag-matches-proc",
 		 "%d processes compared, %d whose MONSTER_SF_KTHREAD disagrees with PF_KTHREAD%s%s",
 		 compared, kt_bad, kt_bad ? "; first: " : "", first_kt);
 }
@@ -549,18 +543,18 @@ static void check_probe_identity(struct coll *c, pid_t pid, uint64_t t_fork0, ui
 	char desc[512];
 
 	if (!k) {
-		vt_fail("rec-probe-found", "no record of the probe (pid %d, comm %s)", pid, PROBE_COMM);
+		th_fail("rec-probe-found", "no record of the probe (pid %d, comm %s)", pid, PROBE_COMM);
 		return;
 	}
 	s = &k->last;
-	vt_pass("rec-probe-found", "%" PRIu64 " records of pid %d", k->n, pid);
-	vt_check(s->pid == (uint32_t)pid && s->tgid == (uint32_t)pid &&
+	th_pass("rec-probe-found", "%" PRIu64 " records of pid %d", k->n, pid);
+	th_check(s->pid == (uint32_t)pid && s->tgid == (uint32_t)pid &&
 		 strncmp(s->comm, PROBE_COMM, 16) == 0 &&
 		 !(k->flags_or & (MONSTER_SF_KTHREAD | MONSTER_SF_THREAD | MONSTER_SF_NO_REGS)) &&
 		 s->nr_threads == 1 && MONSTER_STATE_CHARS[s->state] == 'S',
 		 "rec-probe-identity", "want pid = tgid = %d, comm %s, no KTHREAD/THREAD/NO_REGS flag, 1 thread, state S; got %s nr_threads %u flags(any record) %#x",
 		 pid, PROBE_COMM, vt_describe(s, desc, sizeof(desc)), s->nr_threads, k->flags_or);
-	vt_check(k->start >= t_fork0 && k->start <= t_fork1, "rec-probe-start-time",
+	th_check(k->start >= t_fork0 && k->start <= t_fork1, "rec-probe-start-time",
 		 "start_time_ns %" PRIu64 ", fork happened in [%" PRIu64 ", %" PRIu64 "]", k->start,
 		 t_fork0, t_fork1);
 }
@@ -572,7 +566,7 @@ static void check_probe_rss(const struct monster_sample *s, long long statm, uin
 
 	if (diff < 0)
 		diff = -diff;
-	vt_check(statm > 0 && s->mem_bytes >= want_mib * VT_MIB && diff <= (long long)VT_MIB, name,
+	th_check(statm > 0 && s->mem_bytes >= want_mib * VT_MIB && diff <= (long long)VT_MIB, name,
 		 "mem_bytes %" PRIu64 " (%.2f MiB), /proc statm resident %lld (%.2f MiB), diff %lld bytes; want >= %" PRIu64
 		 " MiB and within 1 MiB", (uint64_t)s->mem_bytes, (double)s->mem_bytes / VT_MIB, statm,
 		 (double)statm / VT_MIB, diff, want_mib);
@@ -581,7 +575,7 @@ static void check_probe_rss(const struct monster_sample *s, long long statm, uin
 static void check_probe_regs(const struct monster_sample *s, const struct probe_sh *sh)
 {
 #if defined(__x86_64__)
-	vt_check(s->rip == sh->rip && s->rcx == sh->rip && s->rsp == sh->rsp && s->rbx == PROBE_RBX &&
+	th_check(s->rip == sh->rip && s->rcx == sh->rip && s->rsp == sh->rsp && s->rbx == PROBE_RBX &&
 		 s->rdx == PROBE_RDX && s->rax == (uint64_t)-ENOSYS, "rec-probe-registers",
 		 "blocked in pause(): rip %#" PRIx64 " (want %#" PRIx64 "), rcx %#" PRIx64
 		 " (want rip), rsp %#" PRIx64 " (want %#" PRIx64 "), rbx %#" PRIx64 " (want %#llx), rdx %#"
@@ -591,7 +585,7 @@ static void check_probe_regs(const struct monster_sample *s, const struct probe_
 #else
 	(void)s;
 	(void)sh;
-	vt_skip("rec-probe-registers", "register layout checked on x86-64 only");
+	th_skip("rec-probe-registers", "register layout checked on x86-64 only");
 #endif
 }
 
@@ -603,17 +597,17 @@ static void check_probe_counters(const struct monster_sample *s, pid_t pid)
 	long long ivcs = vt_proc_status_field(pid, "nonvoluntary_ctxt_switches");
 	int e1 = vt_proc_stat(pid, &ps), e2 = vt_proc_schedstat(pid, &run, &delay);
 
-	vt_check(!e1 && s->min_flt == ps.minflt && s->maj_flt == ps.majflt &&
+	th_check(!e1 && s->min_flt == ps.minflt && s->maj_flt == ps.majflt &&
 		 (long long)s->nvcsw == vcs && (long long)s->nivcsw == ivcs,
 		 "rec-probe-counters-match-proc",
 		 "min_flt %" PRIu64 "/%llu maj_flt %" PRIu64 "/%llu nvcsw %" PRIu64 "/%lld nivcsw %" PRIu64
 		 "/%lld (record/proc, the probe is idle)", (uint64_t)s->min_flt, ps.minflt,
 		 (uint64_t)s->maj_flt, ps.majflt, (uint64_t)s->nvcsw, vcs, (uint64_t)s->nivcsw, ivcs);
-	vt_check(!e2 && s->runtime_ns == run && s->run_delay_ns == delay,
+	th_check(!e2 && s->runtime_ns == run && s->run_delay_ns == delay,
 		 "rec-probe-runtime-match-proc",
 		 "runtime_ns %" PRIu64 " vs schedstat %llu, run_delay_ns %" PRIu64 " vs %llu",
 		 (uint64_t)s->runtime_ns, run, (uint64_t)s->run_delay_ns, delay);
-	vt_check(s->cpu_time_ns > 0 && s->cpu_time_ns == s->utime_ns + s->stime_ns,
+	th_check(s->cpu_time_ns > 0 && s->cpu_time_ns == s->utime_ns + s->stime_ns,
 		 "rec-probe-cputime", "the probe touched %d MiB: cpu_time_ns %" PRIu64 " = utime %" PRIu64
 		 " + stime %" PRIu64 " (/proc: %llu+%llu ticks)", PROBE_MIB + GROW_MIB,
 		 (uint64_t)s->cpu_time_ns, (uint64_t)s->utime_ns, (uint64_t)s->stime_ns, ps.utime,
@@ -631,14 +625,14 @@ static void check_busy(struct coll *c, pid_t burn, pid_t sysc, pid_t mt)
 	uint64_t not_r = 0, nb = 0;
 
 	if (!kb || kb->n < 2) {
-		vt_fail("rec-burner-cpu-advances", "too few records of the CPU burner (pid %d): %" PRIu64,
+		th_fail("rec-burner-cpu-advances", "too few records of the CPU burner (pid %d): %" PRIu64,
 			burn, kb ? kb->n : 0);
 	} else {
 		uint64_t dcpu = kb->last.cpu_time_ns - kb->first.cpu_time_ns;
 		uint64_t du = kb->last.utime_ns - kb->first.utime_ns;
 		uint64_t dt = kb->last.timestamp_ns - kb->first.timestamp_ns;
 
-		vt_check(dt > 0 && dcpu * 10 >= dt && du * 2 >= dcpu, "rec-burner-cpu-advances",
+		th_check(dt > 0 && dcpu * 10 >= dt && du * 2 >= dcpu, "rec-burner-cpu-advances",
 			 "over %.3f s of samples the user-space burner gained cpu_time %.3f s (utime %.3f s); want >= 10%% of the time, mostly user",
 			 dt / 1e9, dcpu / 1e9, du / 1e9);
 		for (i = 0; i < c->nents; i++)
@@ -647,23 +641,23 @@ static void check_busy(struct coll *c, pid_t burn, pid_t sysc, pid_t mt)
 				if (MONSTER_STATE_CHARS[c->ents[i].state] != 'R')
 					not_r++;
 			}
-		vt_check(nb > 0 && not_r == 0, "rec-burner-state-running",
+		th_check(nb > 0 && not_r == 0, "rec-burner-state-running",
 			 "%" PRIu64 " of %" PRIu64 " records of the never-sleeping burner are not state R",
 			 not_r, nb);
 	}
 	if (!ks || ks->n < 2)
-		vt_fail("rec-syscaller-stime-advances", "too few records of the syscall loop (pid %d)",
+		th_fail("rec-syscaller-stime-advances", "too few records of the syscall loop (pid %d)",
 			sysc);
 	else
-		vt_check(ks->last.stime_ns > ks->first.stime_ns &&
+		th_check(ks->last.stime_ns > ks->first.stime_ns &&
 			 ks->last.cpu_time_ns > ks->first.cpu_time_ns, "rec-syscaller-stime-advances",
 			 "getppid() loop: stime %" PRIu64 " -> %" PRIu64 " ns, cpu_time %" PRIu64 " -> %" PRIu64
 			 " ns", (uint64_t)ks->first.stime_ns, (uint64_t)ks->last.stime_ns,
 			 (uint64_t)ks->first.cpu_time_ns, (uint64_t)ks->last.cpu_time_ns);
 	if (!km)
-		vt_fail("rec-mt-nr-threads", "no record of the 4-thread process (pid %d)", mt);
+		th_fail("rec-mt-nr-threads", "no record of the 4-thread process (pid %d)", mt);
 	else
-		vt_check(km->last.nr_threads == MT_THREADS + 1 && km->last.pid == (uint32_t)mt &&
+		th_check(km->last.nr_threads == MT_THREADS + 1 && km->last.pid == (uint32_t)mt &&
 			 km->last.tgid == (uint32_t)mt && strncmp(km->last.comm, "monster-mt", 16) == 0,
 			 "rec-mt-nr-threads",
 			 "process record of pid %d: nr_threads %u (want %d), pid %u tgid %u comm '%.16s'",
@@ -678,11 +672,11 @@ static void check_special(struct coll *c)
 	char desc[512], comm[64] = "";
 
 	if (!k) {
-		vt_fail("rec-kthreadd", "no record of pid 2 (kthreadd)");
+		th_fail("rec-kthreadd", "no record of pid 2 (kthreadd)");
 	} else {
 		const struct monster_sample *s = &k->last;
 
-		vt_check(strncmp(s->comm, "kthreadd", 16) == 0 &&
+		th_check(strncmp(s->comm, "kthreadd", 16) == 0 &&
 			 (k->flags_and & MONSTER_SF_KTHREAD) && !s->rip && !s->rsp && !s->rax &&
 			 !s->rbx && !s->rcx && !s->rdx && !s->mem_bytes, "rec-kthreadd",
 			 "pid 2 in all %" PRIu64 " records flagged KTHREAD: %d; last %s", k->n,
@@ -690,9 +684,9 @@ static void check_special(struct coll *c)
 	}
 	vt_proc_comm(-1, comm, sizeof(comm));
 	if (!me)
-		vt_fail("rec-self", "no record of this test process (pid %d)", getpid());
+		th_fail("rec-self", "no record of this test process (pid %d)", getpid());
 	else
-		vt_check(strncmp(me->last.comm, comm, 16) == 0 && me->last.mem_bytes > 0 &&
+		th_check(strncmp(me->last.comm, comm, 16) == 0 && me->last.mem_bytes > 0 &&
 			 !(me->flags_or & MONSTER_SF_KTHREAD), "rec-self",
 			 "pid %d: comm '%.16s' (/proc '%s'), mem_bytes %" PRIu64 ", flags %#x", getpid(),
 			 me->last.comm, comm, (uint64_t)me->last.mem_bytes, me->flags_or);
@@ -723,7 +717,7 @@ static void check_mt_threads(struct coll *c, pid_t mt)
 	snprintf(path, sizeof(path), "/proc/%d/task", mt);
 	dir = opendir(path);
 	if (!dir) {
-		vt_fail("rec-thread-mt-tids", "cannot list %s", path);
+		th_fail("rec-thread-mt-tids", "cannot list %s", path);
 		return;
 	}
 	while ((de = readdir(dir))) {
@@ -748,7 +742,7 @@ static void check_mt_threads(struct coll *c, pid_t mt)
 			snprintf(first, sizeof(first), "tid %u comm '%.16s'", tid, k->last.comm);
 	}
 	closedir(dir);
-	vt_check(tids == MT_THREADS + 1 && found == tids && flagged == tids && named == tids,
+	th_check(tids == MT_THREADS + 1 && found == tids && flagged == tids && named == tids,
 		 "rec-thread-mt-tids",
 		 "pid %d has %d threads in /proc; with records of tgid %d: %d, all flagged THREAD: %d, named monster-mt/mt-worker: %d%s%s",
 		 mt, tids, mt, found, flagged, named, first[0] ? "; first problem: " : "", first);
@@ -770,7 +764,7 @@ static void coll_start(struct coll *c, struct vt_dev *d, int scope, struct monst
 	vt_get_stats_or_bail(d->fd, s0, "rec-stats");
 	for (unsigned int r = 0; r < MONSTER_NR_RINGS; r++)
 		vt_seq_expect(&c->seq, r, s0->ring[r].produced);
-	c->t_start = vt_now_ns();
+	c->t_start = th_now_ns();
 	err = vt_start(d->fd);
 	if (err)
 		vt_bail(start_name, "START: %s", strerror(err));
@@ -779,7 +773,7 @@ static void coll_start(struct coll *c, struct vt_dev *d, int scope, struct monst
 static void run_window(struct vt_dev *d, struct coll *c, uint64_t min_ns, uint64_t max_ns,
 		       bool need_all_rings)
 {
-	uint64_t t0 = vt_now_ns();
+	uint64_t t0 = th_now_ns();
 
 	for (;;) {
 		uint64_t now;
@@ -787,13 +781,13 @@ static void run_window(struct vt_dev *d, struct coll *c, uint64_t min_ns, uint64
 		bool all = true;
 
 		vt_consume_all(d, coll_rec, c);
-		now = vt_now_ns();
+		now = th_now_ns();
 		for (r = 0; r < MONSTER_NR_RINGS; r++)
 			if (!c->ring_n[r])
 				all = false;
 		if (now - t0 >= max_ns || (now - t0 >= min_ns && (all || !need_all_rings)))
 			break;
-		vt_sleep_ms(5);
+		th_sleep_ms(5);
 	}
 }
 
@@ -813,17 +807,15 @@ int main(void)
 	vt_begin("t_10_records");
 	vt_open_or_bail(&d, "rec-open");
 	vt_stop(d.fd);
-	err = vt_set_rate_scope(d.fd, 100, MONSTER_SCOPE_PROCESS);
-	if (err)
-		vt_bail("rec-config", "SET_CONFIG rate 100 scope PROCESS: %s", strerror(err));
+	vt_set_rate_scope_or_bail(d.fd, 100, MONSTER_SCOPE_PROCESS, "rec-config");
 	vt_map_or_bail(&d, "rec-map");
 
 	sh = vt_shared_alloc(4096);
 	if (!sh)
 		vt_bail("rec-setup", "shared page: %s", strerror(errno));
-	t_fork0 = vt_now_ns();
+	t_fork0 = th_now_ns();
 	probe = vt_spawn(PROBE_COMM, probe_main, sh, true);
-	t_fork1 = vt_now_ns();
+	t_fork1 = th_now_ns();
 	burn = vt_spawn("monster-burn", burn_main, NULL, true);
 	sysc = vt_spawn("monster-sysc", sysc_main, NULL, true);
 	mt = vt_spawn("monster-mt", mt_main, NULL, true);
@@ -848,36 +840,36 @@ int main(void)
 		statm_before = vt_proc_rss_bytes(probe);
 		sh->req = 1;
 		kill(probe, SIGUSR1);
-		end = vt_now_ns() + 10000000000ULL;
-		while (sh->ack != 1 && vt_now_ns() < end) {
+		end = th_now_ns() + 10000000000ULL;
+		while (sh->ack != 1 && th_now_ns() < end) {
 			vt_consume_all(&d, coll_rec, &c);
-			vt_sleep_ms(5);
+			th_sleep_ms(5);
 		}
-		t_ack = vt_now_ns();
+		t_ack = th_now_ns();
 		if (sh->ack != 1)
-			vt_fail("rec-probe-grow", "the probe did not grow within 10 s");
+			th_fail("rec-probe-grow", "the probe did not grow within 10 s");
 		/* a few sweeps that all started after the growth */
 		vt_wait_sweeps(d.fd, 5, 5000, &d, coll_rec, &c);
-		end = vt_now_ns() + 5000000000ULL;
+		end = th_now_ns() + 5000000000ULL;
 		while ((k = key_by_pid(&c, (uint32_t)probe)) && k->last.timestamp_ns <= t_ack &&
-		       vt_now_ns() < end) {
+		       th_now_ns() < end) {
 			vt_consume_all(&d, coll_rec, &c);
-			vt_sleep_ms(5);
+			th_sleep_ms(5);
 		}
 	}
 	err = vt_stop(d.fd);
 	vt_consume_all(&d, coll_rec, &c);
 	vt_get_stats_or_bail(d.fd, &s1, "rec-stats");
-	vt_check(!err && !s1.running, "rec-stop", "STOP: %s, running after: %u",
+	th_check(!err && !s1.running, "rec-stop", "STOP: %s, running after: %u",
 		 err ? strerror(err) : "ok", s1.running);
-	vt_note("scope PROCESS: %" PRIu64 " records, %u tasks, %" PRIu64 " sweeps", c.val.records,
+	th_note("scope PROCESS: %" PRIu64 " records, %u tasks, %" PRIu64 " sweeps", c.val.records,
 		c.nkeys, (uint64_t)(s1.sweeps - s0.sweeps));
 
 	{
 		uint64_t end_ns = d.hdr->shared.sweep_end_ns, want = c.max_ts + s1.last_sweep_ns;
 		uint64_t diff = end_ns > want ? end_ns - want : want - end_ns;
 
-		vt_check(end_ns && end_ns <= vt_now_ns() && diff <= 1000000ULL &&
+		th_check(end_ns && end_ns <= th_now_ns() && diff <= 1000000ULL &&
 			 d.hdr->shared.sweeps == s1.sweeps, "rec-sweep-end-time",
 			 "shared header: sweep_end_ns %" PRIu64 ", newest record's sweep start %" PRIu64
 			 " + last_sweep_ns %" PRIu64 " = %" PRIu64 " (want within 1 ms); sweeps %" PRIu64
@@ -895,7 +887,7 @@ int main(void)
 	if (probe_before.pid)
 		check_probe_rss(&probe_before, statm_before, PROBE_MIB, "rec-probe-rss");
 	else
-		vt_fail("rec-probe-rss", "no record of the probe before it grew");
+		th_fail("rec-probe-rss", "no record of the probe before it grew");
 	{
 		struct key *k = key_by_pid(&c, (uint32_t)probe);
 
@@ -910,9 +902,7 @@ int main(void)
 	coll_free(&c);
 
 	/* ---- scope THREAD ---- */
-	err = vt_set_rate_scope(d.fd, 100, MONSTER_SCOPE_THREAD);
-	if (err)
-		vt_bail("rec-thread-config", "SET_CONFIG scope THREAD: %s", strerror(err));
+	vt_set_rate_scope_or_bail(d.fd, 100, MONSTER_SCOPE_THREAD, "rec-thread-config");
 	coll_start(&c, &d, MONSTER_SCOPE_THREAD, &s0, "rec-thread-start");
 	run_window(&d, &c, 1000000000ULL, 1000000000ULL, false);
 	vt_wait_sweeps(d.fd, 10, 5000, &d, coll_rec, &c);
@@ -920,14 +910,14 @@ int main(void)
 	vt_consume_all(&d, coll_rec, &c);
 	vt_get_stats_or_bail(d.fd, &s1, "rec-stats");
 	nthreads = count_threads();
-	vt_note("scope THREAD: %" PRIu64 " records, %u tasks, %" PRIu64 " sweeps", c.val.records,
+	th_note("scope THREAD: %" PRIu64 " records, %u tasks, %" PRIu64 " sweeps", c.val.records,
 		c.nkeys, (uint64_t)(s1.sweeps - s0.sweeps));
 	vt_validity_report_one(&c.val, "rec-thread-record-rules");
 	coll_check_seq(&c, "rec-thread", &s0, &s1);
 	coll_check_series(&c, "rec-thread");
 	coll_check_last_sweep(&c, "rec-thread", &s1, nthreads);
 	check_mt_threads(&c, mt);
-	vt_check(s1.scope == MONSTER_SCOPE_THREAD && s1.last_sweep_tasks >= (uint64_t)nbefore,
+	th_check(s1.scope == MONSTER_SCOPE_THREAD && s1.last_sweep_tasks >= (uint64_t)nbefore,
 		 "rec-thread-more-tasks", "scope %u: last sweep sampled %" PRIu64
 		 " threads, %d processes and %d threads in /proc", s1.scope,
 		 (uint64_t)s1.last_sweep_tasks, nbefore, nthreads);

@@ -302,7 +302,7 @@ static void compare(const char *name, bool thread, uint64_t tol_ns, bool floor)
 				 (unsigned long long)v->last.stime_ns, (unsigned long long)ut,
 				 (unsigned long long)st);
 	}
-	vt_check(n >= NWORK && !bad && kinds == (1U << 6) - 1, name,
+	th_check(n >= NWORK && !bad && kinds == (1U << 6) - 1, name,
 		 "%u tasks of %u kinds against /proc, %u differ by more than %llu ns (worst %llu "
 		 "ns)%s%s", n, __builtin_popcount(kinds), bad, (unsigned long long)tol_ns,
 		 (unsigned long long)worst, first[0] ? "; first: " : "", first);
@@ -330,12 +330,12 @@ static void check_records(const char *prefix)
 				 (unsigned long long)s->runtime_ns);
 	}
 	snprintf(name, sizeof(name), "%s-monotonic", prefix);
-	vt_check(!back && points > 10ULL * g_ntask, name,
+	th_check(!back && points > 10ULL * g_ntask, name,
 		 "%u tasks, %llu records in sweep order, %u tasks with utime or stime going "
 		 "backwards%s%s", g_ntask, (unsigned long long)points, back,
 		 first[0] ? "; first: " : "", first);
 	snprintf(name, sizeof(name), "%s-sum", prefix);
-	vt_check(!sums && !runtime_bad, name,
+	th_check(!sums && !runtime_bad, name,
 		 "%u tasks: %u with cpu_time != utime + stime, %u with cpu_time more than two "
 		 "ticks from runtime%s%s", g_ntask, sums, runtime_bad, first_rt[0] ? "; " : "",
 		 first_rt);
@@ -369,11 +369,11 @@ static void catch_up(struct vt_dev *d)
 
 static void consume_for(struct vt_dev *d, uint64_t ns)
 {
-	uint64_t end = vt_now_ns() + ns;
+	uint64_t end = th_now_ns() + ns;
 
-	while (vt_now_ns() < end) {
+	while (th_now_ns() < end) {
 		vt_consume_all(d, on_rec, NULL);
-		vt_sleep_ms(2);
+		th_sleep_ms(2);
 	}
 }
 
@@ -402,7 +402,7 @@ static void run_scope(struct vt_dev *d, uint32_t scope)
 	compare(name, thread, 2 * g_tick_ns + PERIOD_NS, false);
 
 	signal_workers(SIGSTOP);
-	vt_sleep_ms(50);	/* stopped everywhere, then two sweeps see it */
+	th_sleep_ms(50);	/* stopped everywhere, then two sweeps see it */
 	catch_up(d);
 	catch_up(d);
 	vt_stop(d->fd);

@@ -162,7 +162,7 @@ static void check_parallel(struct vt_dev *d, uint32_t threads, const char *name)
 	reset_views();
 	err = set_mode(d->fd, 50, 0, 0, threads);
 	if (err) {
-		vt_fail(name, "SET_CONFIG sweep_threads %u: %s", threads, strerror(err));
+		th_fail(name, "SET_CONFIG sweep_threads %u: %s", threads, strerror(err));
 		return;
 	}
 	run_sweeps(d, 12);
@@ -178,7 +178,7 @@ static void check_parallel(struct vt_dev *d, uint32_t threads, const char *name)
 				 v->sleepers, NSLEEP);
 	}
 	want_threads = threads ? threads : 1;
-	vt_check(g_nsweep >= 10 && full == g_nsweep - 2 && !dups && !missing &&
+	th_check(g_nsweep >= 10 && full == g_nsweep - 2 && !dups && !missing &&
 		 st.last_sweep_threads == want_threads, name,
 		 "%u sweeps on %u threads (want %u): %u with all %u sleepers and %u busy, %u "
 		 "duplicates%s%s", g_nsweep, st.last_sweep_threads, want_threads, full, NSLEEP,
@@ -200,7 +200,7 @@ static void check_auto(struct vt_dev *d)
 	vt_get_stats_or_bail(d->fd, &st, "sweep-auto-fast");
 	fast = st.last_sweep_threads;
 	vt_stop(d->fd);
-	vt_check(cpus < 2 || fast == (uint32_t)(cpus > MONSTER_SWEEP_THREADS_MAX ?
+	th_check(cpus < 2 || fast == (uint32_t)(cpus > MONSTER_SWEEP_THREADS_MAX ?
 						 MONSTER_SWEEP_THREADS_MAX : cpus),
 		 "sweep-auto-fast", "at 2000 Hz with %d tasks (sweep %llu us): %u threads, %ld CPUs",
 		 (int)st.last_sweep_tasks, (unsigned long long)st.last_sweep_ns / 1000, fast, cpus);
@@ -217,7 +217,7 @@ static void check_busy_while_running(struct vt_dev *d)
 	c.sweep_threads = 3;
 	err = vt_set_config(d->fd, &c);
 	vt_stop(d->fd);
-	vt_check(err == EBUSY, "sweep-threads-ebusy", "sweep_threads 2 -> 3 while running: %s "
+	th_check(err == EBUSY, "sweep-threads-ebusy", "sweep_threads 2 -> 3 while running: %s "
 		 "(want EBUSY)", err ? strerror(err) : "accepted");
 }
 
@@ -234,8 +234,8 @@ static void check_counters_exact(struct vt_dev *d)
 	vt_map_or_bail(d, "sweep-counters-exact");
 	set_mode(d->fd, 500, 0, 0, 2);
 	vt_start(d->fd);
-	end = vt_now_ns() + 2000000000ULL;
-	while (vt_now_ns() < end) {
+	end = th_now_ns() + 2000000000ULL;
+	while (th_now_ns() < end) {
 		if (vt_get_stats(d->fd, &st))
 			break;
 		reads++;
@@ -252,7 +252,7 @@ static void check_counters_exact(struct vt_dev *d)
 	vt_stop(d->fd);
 	for (r = 0; r < MONSTER_NR_RINGS; r++)
 		dropped += st.ring[r].dropped;
-	vt_check(reads > 100 && !bad && dropped > 0, "sweep-counters-exact",
+	th_check(reads > 100 && !bad && dropped > 0, "sweep-counters-exact",
 		 "%u GET_STATS reads while 2 threads write into %u-slot rings (%llu dropped): %u "
 		 "with produced != head + dropped%s%s", reads, MONSTER_SLOTS_MIN,
 		 (unsigned long long)dropped, bad, first[0] ? "; " : "", first);
@@ -272,7 +272,7 @@ static void check_changed_only(struct vt_dev *d)
 
 	reset_views();
 	err = set_mode(d->fd, 20, MONSTER_CF_CHANGED_ONLY, 8, 0);
-	if (!vt_check(!err, "changed-set", "SET_CONFIG changed_only keyframe 8: %s",
+	if (!th_check(!err, "changed-set", "SET_CONFIG changed_only keyframe 8: %s",
 		      err ? strerror(err) : "ok"))
 		return;
 	vt_drain(d);
@@ -309,21 +309,21 @@ static void check_changed_only(struct vt_dev *d)
 		if (v->woken && !woken_at)
 			woken_at = i;
 	}
-	vt_check(keys >= 3 && !bad_key && !gap_bad, "changed-keyframes",
+	th_check(keys >= 3 && !bad_key && !gap_bad, "changed-keyframes",
 		 "%u keyframes among %u sweeps: %u not complete or not all flagged, %u not 8 "
 		 "sweeps apart", keys, g_nsweep, bad_key, gap_bad);
 	/*
 	 * Three spinners on the CPUs all the time: one may still miss a whole
 	 * period on a loaded (emulated) machine, and then rightly has no record.
 	 */
-	vt_check(between >= 20 && !bad_between && busy_seen * 10 >= between * NBUSY * 9,
+	th_check(between >= 20 && !bad_between && busy_seen * 10 >= between * NBUSY * 9,
 		 "changed-between", "%u sweeps between keyframes: %u with a sleeper; the %u busy "
 		 "processes in %u of %u places%s%s", between, bad_between, NBUSY, busy_seen,
 		 between * NBUSY, first[0] ? "; first: " : "", first);
-	vt_check(late_at && woken_at, "changed-new-and-woken",
+	th_check(late_at && woken_at, "changed-new-and-woken",
 		 "the new process first in sweep %u, the woken sleeper in sweep %u (0: never, "
 		 "outside keyframes)", late_at, woken_at);
-	vt_check(st.tasks_unchanged > (uint64_t)between * NSLEEP / 2 &&
+	th_check(st.tasks_unchanged > (uint64_t)between * NSLEEP / 2 &&
 		 st.last_sweep_unchanged <= st.last_sweep_tasks + st.last_sweep_unchanged,
 		 "changed-counted", "GET_STATS: %llu tasks skipped over %u sweeps (%u sleepers), "
 		 "last sweep %llu skipped", (unsigned long long)st.tasks_unchanged, g_nsweep, NSLEEP,

@@ -69,10 +69,10 @@ static void fast_consumer(struct vt_dev *d)
 		vt_seq_expect(&f->seq, r, s0.ring[r].produced);
 	if (!err)
 		err = vt_start(d->fd);
-	end = vt_now_ns() + 1000000000ULL;
-	while (vt_now_ns() < end)
+	end = th_now_ns() + 1000000000ULL;
+	while (th_now_ns() < end)
 		if (!vt_consume_all(d, on_rec, f))
-			vt_sleep_ms(1);
+			th_sleep_ms(1);
 	vt_stop(d->fd);
 	vt_consume_all(d, on_rec, f);
 	vt_get_stats_or_bail(d->fd, &s1, "drops-stats");
@@ -92,7 +92,7 @@ static void fast_consumer(struct vt_dev *d)
 					 f->seq.gaps[r], f->seq.backwards[r]);
 		}
 	}
-	vt_check(!err && bad == 0 && cons > 0 && s1.sweeps - s0.sweeps > 100,
+	th_check(!err && bad == 0 && cons > 0 && s1.sweeps - s0.sweeps > 100,
 		 "drops-fast-consumer-accounting",
 		 "1 s at 1000 Hz (%s, %" PRIu64 " sweeps): produced %" PRIu64 " = consumed %" PRIu64
 		 " + dropped %" PRIu64 ", seq gaps = drops, in %u of 15 rings%s%s",
@@ -123,13 +123,11 @@ int main(void)
 	vt_seq_init(&c->seq);
 	vt_stop(d.fd);
 	orig_slots = d.info.ring_slots;
-	err = vt_set_rate_scope(d.fd, 100, MONSTER_SCOPE_PROCESS);
-	if (err)
-		vt_bail("drops-config", "SET_CONFIG rate 100: %s", strerror(err));
+	vt_set_rate_scope_or_bail(d.fd, 100, MONSTER_SCOPE_PROCESS, "drops-config");
 
 	/* small rings: only while stopped, unmapped and the only opener */
 	err = vt_resize(&d, SMALL_SLOTS);
-	vt_check(!err && d.info.ring_slots == SMALL_SLOTS &&
+	th_check(!err && d.info.ring_slots == SMALL_SLOTS &&
 		 d.info.ring_bytes == SMALL_SLOTS * sizeof(struct monster_sample) &&
 		 d.info.data_size >= MONSTER_NR_RINGS * d.info.ring_bytes &&
 		 d.info.map_size >= d.info.data_offset + d.info.data_size, "drops-resize-small",
@@ -140,7 +138,7 @@ int main(void)
 	if (err || d.info.ring_slots != SMALL_SLOTS)
 		return vt_end();
 	vt_map_or_bail(&d, "drops-map");
-	vt_check(d.hdr->shared.ring_slots == SMALL_SLOTS && d.hdr->ring[7].slots == SMALL_SLOTS,
+	th_check(d.hdr->shared.ring_slots == SMALL_SLOTS && d.hdr->ring[7].slots == SMALL_SLOTS,
 		 "drops-resize-headers", "mapped headers after the resize: shared ring_slots %u, ring 7 slots %u",
 		 d.hdr->shared.ring_slots, d.hdr->ring[7].slots);
 	vt_spawn_variety(6);
@@ -157,18 +155,16 @@ int main(void)
 	if (err)
 		vt_bail("drops-start", "START: %s", strerror(err));
 	{
-		uint64_t end = vt_now_ns() + 10000000000ULL, sw0 = s0.sweeps, drops = 0;
+		uint64_t end = th_now_ns() + 10000000000ULL, sw0 = s0.sweeps, drops = 0;
 
 		for (;;) {
 			vt_get_stats_or_bail(d.fd, &st, "drops-stats");
-			drops = 0;
-			for (r = 0; r < MONSTER_NR_RINGS; r++)
-				drops += st.ring[r].dropped - s0.ring[r].dropped;
-			if ((drops > 0 && st.sweeps - sw0 >= 15) || vt_now_ns() > end)
+			drops = VT_RING_SUM(&st, dropped) - VT_RING_SUM(&s0, dropped);
+			if ((drops > 0 && st.sweeps - sw0 >= 15) || th_now_ns() > end)
 				break;
-			vt_sleep_ms(10);
+			th_sleep_ms(10);
 		}
-		vt_note("stalled for %" PRIu64 " sweeps, %" PRIu64 " records dropped", (uint64_t)(st.sweeps - sw0),
+		th_note("stalled for %" PRIu64 " sweeps, %" PRIu64 " records dropped", (uint64_t)(st.sweeps - sw0),
 			drops);
 	}
 
@@ -203,13 +199,13 @@ int main(void)
 				}
 			}
 		}
-		vt_check(over == 0 && bad_fill == 0, "drops-never-overfill",
+		th_check(over == 0 && bad_fill == 0, "drops-never-overfill",
 			 "stalled consumer: %u rings hold more than %d records, %u rings with GET_STATS fill > slots or tail moved%s%s",
 			 over, SMALL_SLOTS, bad_fill, over ? "; first: " : "", first);
-		vt_check(full > 0, "drops-full-ring-drops",
+		th_check(full > 0, "drops-full-ring-drops",
 			 "%u rings full (%d records) and counting drops while the consumer stalls",
 			 full, SMALL_SLOTS);
-		vt_check(bad_seq == 0, "drops-oldest-kept",
+		th_check(bad_seq == 0, "drops-oldest-kept",
 			 "every ring's unread records are the first ones generated after the stall began (seq S0, S0+1, ...): %u rings differ%s%s",
 			 bad_seq, bad_seq ? "; first: " : "", first_seq);
 	}
@@ -218,13 +214,13 @@ int main(void)
 	for (i = 0; i < 30; i++) {
 		for (r = 0; r < MONSTER_NR_RINGS; r++)
 			vt_consume(&d, r, 16, on_rec, c);
-		vt_sleep_ms(20);
+		th_sleep_ms(20);
 	}
 	/* then everything */
 	err = vt_stop(d.fd);
 	vt_consume_all(&d, on_rec, c);
 	vt_get_stats_or_bail(d.fd, &s1, "drops-stats");
-	vt_check(!err && !s1.running, "drops-stop", "STOP: %s, running %u", err ? strerror(err) : "ok",
+	th_check(!err && !s1.running, "drops-stop", "STOP: %s, running %u", err ? strerror(err) : "ok",
 		 s1.running);
 
 	{
@@ -277,20 +273,20 @@ int main(void)
 						 c->seq.gaps[r], after_last, dropped, c->seq.backwards[r]);
 			}
 		}
-		vt_check(bad_cons == 0 && tot_drop > 0, "drops-conservation",
+		th_check(bad_cons == 0 && tot_drop > 0, "drops-conservation",
 			 "produced %" PRIu64 " = consumed %" PRIu64 " + dropped %" PRIu64
 			 " + left in rings, in %u of 15 rings%s%s", tot_prod, tot_cons, tot_drop,
 			 15 - bad_cons, bad_cons ? "; first off: " : "", f_cons);
-		vt_check(bad_hdr == 0, "drops-produced-is-head-plus-dropped",
+		th_check(bad_hdr == 0, "drops-produced-is-head-plus-dropped",
 			 "%u of 15 ring headers break produced == head + dropped%s%s", bad_hdr,
 			 bad_hdr ? "; first: " : "", f_hdr);
-		vt_check(bad_stats == 0, "drops-stats-match",
+		th_check(bad_stats == 0, "drops-stats-match",
 			 "%u of 15 rings: GET_STATS head/produced/dropped differ from the header or tail/fill from the drained consumer%s%s",
 			 bad_stats, bad_stats ? "; first: " : "", f_stats);
-		vt_check(bad_gap == 0 && tot_gaps > 0, "drops-seq-gaps-exact",
+		th_check(bad_gap == 0 && tot_gaps > 0, "drops-seq-gaps-exact",
 			 "seq gaps seen by the consumer %" PRIu64 " (want > 0) + drops after its last record = dropped in every ring: %u rings off%s%s",
 			 tot_gaps, bad_gap, bad_gap ? "; first: " : "", f_gap);
-		vt_check(c->delta_back == 0, "drops-seq-minus-index",
+		th_check(c->delta_back == 0, "drops-seq-minus-index",
 			 "seq - index (drops before a record) never decreases along a ring: %" PRIu64
 			 " violations%s%s", c->delta_back, c->delta_back ? "; first: " : "",
 			 c->delta_first);
@@ -301,7 +297,7 @@ int main(void)
 	vt_kill_children();
 	vt_unmap(&d);
 	err = vt_resize(&d, orig_slots);
-	vt_check(!err && d.info.ring_slots == orig_slots, "drops-resize-back",
+	th_check(!err && d.info.ring_slots == orig_slots, "drops-resize-back",
 		 "SET_CONFIG ring_slots %d -> %u: %s; info ring_slots %u", SMALL_SLOTS, orig_slots,
 		 err ? strerror(err < 0 ? -err : err) : "ok", d.info.ring_slots);
 	fast_consumer(&d);

@@ -79,16 +79,16 @@ static void check_ignored(const char *what, const char *name_ign, const char *na
 		if (head - valid[r] > SLOTS)
 			overfull++;
 	}
-	vt_check(moved == 0 && overfull == 0, name_ign,
+	th_check(moved == 0 && overfull == 0, name_ign,
 		 "%s: %u rings moved their tail, %u hold more than %d records%s%s",
 		 what, moved, overfull, SLOTS, moved ? "; first: " : "", first);
-	vt_check(st.ring[R].bad_tails == bt_before + 1, name_cnt,
+	th_check(st.ring[R].bad_tails == bt_before + 1, name_cnt,
 		 "ring %u (full, 5 sweeps looked at the same bad tail): bad_tails %" PRIu64 " -> %" PRIu64
 		 " (want exactly one count per value written)",
 		 R, bt_before, (uint64_t)st.ring[R].bad_tails);
 	head_r = vt_head(&d, R);
 	snap(R, valid[R], valid[R] + SLOTS, after);
-	vt_check(head_r == valid[R] + SLOTS && memcmp(after, seq_before, sizeof(after)) == 0,
+	th_check(head_r == valid[R] + SLOTS && memcmp(after, seq_before, sizeof(after)) == 0,
 		 name_keep,
 		 "ring %u: head %" PRIu64 " (want %" PRIu64 ": still full, nothing written), unread records unchanged: %d",
 		 R, head_r, valid[R] + SLOTS, memcmp(after, seq_before, sizeof(after)) == 0);
@@ -131,39 +131,39 @@ int main(void)
 
 	/* wait for a full ring */
 	{
-		uint64_t end = vt_now_ns() + 10000000000ULL;
+		uint64_t end = th_now_ns() + 10000000000ULL;
 
 		sweeps(5);
-		while (vt_now_ns() < end) {
+		while (th_now_ns() < end) {
 			for (r = 0; r < MONSTER_NR_RINGS && R == MONSTER_NR_RINGS; r++)
 				if (vt_head(&d, r) - T0[r] == SLOTS)
 					R = r;
 			if (R < MONSTER_NR_RINGS)
 				break;
-			vt_sleep_ms(10);
+			th_sleep_ms(10);
 		}
 		if (R == MONSTER_NR_RINGS)
 			vt_bail("tail-full-ring", "no ring filled its %d slots within 10 s", SLOTS);
 		/* one that keeps getting records: the kernel reads its tail each sweep */
 		sweeps(3);
 	}
-	vt_note("ring %u (prime %u) is full", R, monster_prime(R));
+	th_note("ring %u (prime %u) is full", R, monster_prime(R));
 
 	/* a valid tail: release 32 records */
 	{
 		uint64_t n = vt_consume(&d, R, 32, NULL, NULL), end, head;
 
 		valid[R] = T0[R] + n;
-		end = vt_now_ns() + 5000000000ULL;
-		while (vt_head(&d, R) < valid[R] + SLOTS && vt_now_ns() < end)
-			vt_sleep_ms(5);
+		end = th_now_ns() + 5000000000ULL;
+		while (vt_head(&d, R) < valid[R] + SLOTS && th_now_ns() < end)
+			th_sleep_ms(5);
 		sweeps(1);
 		stats(&st);
 		head = vt_head(&d, R);
-		vt_check(n == 32 && st.ring[R].tail == valid[R], "tail-valid-accepted",
+		th_check(n == 32 && st.ring[R].tail == valid[R], "tail-valid-accepted",
 			 "ring %u: released %" PRIu64 " records, tail %" PRIu64 "; GET_STATS tail %" PRIu64,
 			 R, n, valid[R], (uint64_t)st.ring[R].tail);
-		vt_check(head == valid[R] + SLOTS, "tail-refill-to-slots",
+		th_check(head == valid[R] + SLOTS, "tail-refill-to-slots",
 			 "ring %u refilled to head %" PRIu64 " = tail %" PRIu64 " + %d slots (want exactly full)",
 			 R, head, valid[R], SLOTS);
 	}
@@ -175,7 +175,7 @@ int main(void)
 		for (k = 0; k < SLOTS - 32; k++)
 			if (seq_before[k] != S0[R] + 32 + k)
 				bad++;
-		vt_check(bad == 0, "tail-first-records-intact",
+		th_check(bad == 0, "tail-first-records-intact",
 			 "ring %u's records 32..63 after the stall carry seq %" PRIu64 "..%" PRIu64 ": %u differ",
 			 R, S0[R] + 32, S0[R] + SLOTS - 1, bad);
 	}
@@ -215,15 +215,15 @@ int main(void)
 		n = vt_consume(&d, R, UINT64_MAX, NULL, NULL);
 		valid[R] = d.ctail[R];
 		stats(&st);
-		vt_check(n == SLOTS && st.ring[R].tail == valid[R] && bad == 0 && q.backwards[R] == 0,
+		th_check(n == SLOTS && st.ring[R].tail == valid[R] && bad == 0 && q.backwards[R] == 0,
 			 "tail-valid-again-accepted",
 			 "after the garbage: read %" PRIu64 " records (seq in order: %d), wrote tail %" PRIu64
 			 "; GET_STATS tail %" PRIu64, n, bad == 0 && q.backwards[R] == 0, valid[R],
 			 (uint64_t)st.ring[R].tail);
-		end = vt_now_ns() + 5000000000ULL;
-		while (vt_head(&d, R) == valid[R] && vt_now_ns() < end)
-			vt_sleep_ms(5);
-		vt_check(vt_head(&d, R) > valid[R], "tail-ring-flows-again",
+		end = th_now_ns() + 5000000000ULL;
+		while (vt_head(&d, R) == valid[R] && th_now_ns() < end)
+			th_sleep_ms(5);
+		th_check(vt_head(&d, R) > valid[R], "tail-ring-flows-again",
 			 "ring %u: head %" PRIu64 " after the tail %" PRIu64 " was accepted", R,
 			 vt_head(&d, R), valid[R]);
 	}
@@ -245,7 +245,7 @@ int main(void)
 			    st2.ring[r].dropped != st.ring[r].dropped || st2.ring[r].tail != st.ring[r].tail)
 				moved++;
 		}
-		vt_check(!err && bad_bt == 0 && st.ring[R].bad_tails > 0 && moved == 0,
+		th_check(!err && bad_bt == 0 && st.ring[R].bad_tails > 0 && moved == 0,
 			 "tail-reset-clears-bad-tails",
 			 "RESET: %s; ring %u bad_tails %" PRIu64 " -> %" PRIu64 ", %u rings with bad_tails left, %u rings whose head/produced/dropped/tail changed",
 			 err ? strerror(err) : "ok", R, (uint64_t)st.ring[R].bad_tails,
@@ -266,12 +266,12 @@ int main(void)
 		vt_write_tail(&d, R, head_r + 1000);
 		stats(&st);
 		vt_write_tail(&d, R, d.ctail[R]);
-		vt_check(behind == 0 && st.ring[R].tail == head_r, "tail-stopped-drain-honoured",
+		th_check(behind == 0 && st.ring[R].tail == head_r, "tail-stopped-drain-honoured",
 			 "sampler stopped: %u rings' GET_STATS tail behind the drained head; ring %u tail "
 			 "after garbage %" PRIu64 " (want the drained head %" PRIu64 ")",
 			 behind, R, (uint64_t)st.ring[R].tail, head_r);
 	}
-	vt_check(over_slots == 0, "tail-stats-never-overfull",
+	th_check(over_slots == 0, "tail-stats-never-overfull",
 		 "%" PRIu64 " GET_STATS calls: %" PRIu64 " showed a tail past head or more than %d records in a ring%s%s",
 		 stats_calls, over_slots, SLOTS, over_slots ? "; first: " : "", over_first);
 
@@ -279,7 +279,7 @@ int main(void)
 	vt_unmap(&d);
 	err = vt_resize(&d, orig_slots);
 	if (err)
-		vt_fail("tail-resize-back", "SET_CONFIG ring_slots %u: %s", orig_slots, strerror(err));
+		th_fail("tail-resize-back", "SET_CONFIG ring_slots %u: %s", orig_slots, strerror(err));
 	vt_close(&d);
 	return vt_end();
 }

@@ -60,7 +60,7 @@ static void check_unknown(void)
 	size_t off = 0, i;
 	int nbad = 0;
 
-	for (i = 0; i < VT_ARRAY_SIZE(cases); i++) {
+	for (i = 0; i < TH_ARRAY_SIZE(cases); i++) {
 		int e = vt_ioctl(d.fd, cases[i].cmd, buf);
 
 		if (e != ENOTTY) {
@@ -73,9 +73,9 @@ static void check_unknown(void)
 		}
 	}
 	vt_get_stats(d.fd, &st);
-	vt_check(nbad == 0 && !st.running, "ioctl-unknown-enotty",
+	th_check(nbad == 0 && !st.running, "ioctl-unknown-enotty",
 		 "%zu unknown commands, %d not answered ENOTTY%s%s; sampler running after: %u",
-		 VT_ARRAY_SIZE(cases), nbad, nbad ? ": " : "", bad, st.running);
+		 TH_ARRAY_SIZE(cases), nbad, nbad ? ": " : "", bad, st.running);
 }
 
 /* ---- SET_CONFIG validation --------------------------------------------------------------- */
@@ -103,7 +103,7 @@ static void einval_case(const struct monster_config *base, const char *name, enu
 	}
 	e = vt_set_config(d.fd, &c);
 	vt_get_config(d.fd, &after);
-	vt_check(e == EINVAL && cfg_eq(&after, base), name, "SET_CONFIG with %s: %s (want EINVAL); config after %s (before %s)",
+	th_check(e == EINVAL && cfg_eq(&after, base), name, "SET_CONFIG with %s: %s (want EINVAL); config after %s (before %s)",
 		 what, err_str(e), cfg_str(&after, b1, sizeof(b1)), cfg_str(base, b2, sizeof(b2)));
 	if (!cfg_eq(&after, base))
 		vt_set_config(d.fd, base);
@@ -168,7 +168,7 @@ static void check_einval(void)
 	c.scope = MONSTER_SCOPE_THREAD + 1;
 	e = vt_set_config(d.fd, &c);
 	vt_get_config(d.fd, &after);
-	vt_check(e == EINVAL && cfg_eq(&after, &base), "ioctl-einval-no-partial-apply",
+	th_check(e == EINVAL && cfg_eq(&after, &base), "ioctl-einval-no-partial-apply",
 		 "SET_CONFIG with a valid new rate %u and scope 3: %s; config after %s", c.rate_hz,
 		 err_str(e), cfg_str(&after, b1, sizeof(b1)));
 	c = base;
@@ -176,7 +176,7 @@ static void check_einval(void)
 	c.ring_slots = 96;
 	e = vt_set_config(d.fd, &c);
 	vt_get_config(d.fd, &after);
-	vt_check(e == EINVAL && cfg_eq(&after, &base), "ioctl-einval-no-partial-apply-slots",
+	th_check(e == EINVAL && cfg_eq(&after, &base), "ioctl-einval-no-partial-apply-slots",
 		 "SET_CONFIG rate 50 with ring_slots 96: %s; config after %s", err_str(e),
 		 cfg_str(&after, b1, sizeof(b1)));
 	vt_set_config(d.fd, &base);
@@ -206,7 +206,7 @@ static void check_valid_bounds(void)
 	vt_get_config(d.fd, &after);
 	ok3 = !e3 && after.scope == c.scope;
 	vt_set_config(d.fd, &base);
-	vt_check(ok1 && ok2 && ok3, "ioctl-valid-rate-scope",
+	th_check(ok1 && ok2 && ok3, "ioctl-valid-rate-scope",
 		 "rate %d: %s, rate %d: %s, scope %u: %s (each read back by GET_CONFIG: %d %d %d)",
 		 MONSTER_RATE_MIN, err_str(e1), MONSTER_RATE_MAX, err_str(e2), c.scope, err_str(e3),
 		 ok1, ok2, ok3);
@@ -229,7 +229,7 @@ static void check_valid_bounds(void)
 	      after.ring_slots == base.ring_slots;
 	e1 = vt_set_config(d.fd, &base);
 	vt_get_config(d.fd, &after);
-	vt_check(ok4 && ok5 && !e1 && cfg_eq(&after, &base), "ioctl-valid-resize",
+	th_check(ok4 && ok5 && !e1 && cfg_eq(&after, &base), "ioctl-valid-resize",
 		 "ring_slots %d: %s (%d); numa_node 0: %s (info node %d, %d); back to %s: %s",
 		 MONSTER_SLOTS_MIN, err_str(e4), ok4, err_str(e5), info.numa_node, ok5,
 		 cfg_str(&base, b1, sizeof(b1)), err_str(e1));
@@ -268,21 +268,21 @@ static void check_efault(void)
 	/* a SET_CONFIG source that straddles must hold a config that would be valid */
 	memcpy(two + page - 8, &base, 8);
 
-	for (i = 0; i < VT_ARRAY_SIZE(ioc); i++) {
+	for (i = 0; i < TH_ARRAY_SIZE(ioc); i++) {
 		e[0] = vt_ioctl(d.fd, ioc[i].cmd, NULL);
 		e[1] = vt_ioctl(d.fd, ioc[i].cmd, (void *)1);
 		e[2] = vt_ioctl(d.fd, ioc[i].cmd, gone);
 		e[3] = vt_ioctl(d.fd, ioc[i].cmd, two + page - 8);
 		e[4] = vt_ioctl(d.fd, ioc[i].cmd, (void *)0xffffffff81000000UL);
 		e[5] = ioc[i].writes ? vt_ioctl(d.fd, ioc[i].cmd, ro) : EFAULT;
-		vt_check(e[0] == EFAULT && e[1] == EFAULT && e[2] == EFAULT && e[3] == EFAULT &&
+		th_check(e[0] == EFAULT && e[1] == EFAULT && e[2] == EFAULT && e[3] == EFAULT &&
 			 e[4] == EFAULT && e[5] == EFAULT, ioc[i].name,
 			 "NULL: %s; (void *)1: %s; unmapped page: %s; %zu-byte struct 8 bytes before an unmapped page: %s; kernel address: %s; read-only page: %s",
 			 err_str(e[0]), err_str(e[1]), err_str(e[2]), ioc[i].size, err_str(e[3]),
 			 err_str(e[4]), ioc[i].writes ? err_str(e[5]) : "n/a");
 	}
 	vt_get_config(d.fd, &after);
-	vt_check(cfg_eq(&after, &base), "ioctl-efault-no-side-effect",
+	th_check(cfg_eq(&after, &base), "ioctl-efault-no-side-effect",
 		 "config unchanged after the faulting SET_CONFIGs: %d", cfg_eq(&after, &base));
 	munmap(two, (size_t)page);
 	munmap(ro, 2 * (size_t)page);
@@ -292,14 +292,9 @@ static void check_efault(void)
 
 static int resize_to(int fd, uint32_t slots, int node)
 {
-	struct monster_config c;
-	int e = vt_get_config(fd, &c);
+	const struct monster_config want = { .ring_slots = slots, .numa_node = node };
 
-	if (e)
-		return e;
-	c.ring_slots = slots;
-	c.numa_node = node;
-	return vt_set_config(fd, &c);
+	return vt_change_config(fd, VT_CFG_SLOTS | VT_CFG_NODE, &want);
 }
 
 static int hold_main(void *arg)
@@ -328,7 +323,7 @@ static void check_ebusy(void)
 	e2 = resize_to(d.fd, base.ring_slots, base.numa_node == 0 ? -1 : 0);
 	e3 = resize_to(fd2, other, base.numa_node);
 	vt_get_config(d.fd, &after);
-	vt_check(fd2 >= 0 && e1 == EBUSY && e2 == EBUSY && e3 == EBUSY && cfg_eq(&after, &base),
+	th_check(fd2 >= 0 && e1 == EBUSY && e2 == EBUSY && e3 == EBUSY && cfg_eq(&after, &base),
 		 "ioctl-ebusy-second-open",
 		 "two files open: ring_slots %u: %s, numa_node change: %s, from the other file: %s; config unchanged %d",
 		 other, err_str(e1), err_str(e2), err_str(e3), cfg_eq(&after, &base));
@@ -338,7 +333,7 @@ static void check_ebusy(void)
 	/* mapped */
 	p = mmap(NULL, d.info.headers_size, PROT_READ, MAP_SHARED, d.fd, (off_t)d.info.headers_offset);
 	e1 = resize_to(d.fd, other, base.numa_node);
-	vt_check(p != MAP_FAILED && e1 == EBUSY, "ioctl-ebusy-mapped",
+	th_check(p != MAP_FAILED && e1 == EBUSY, "ioctl-ebusy-mapped",
 		 "headers mapped: ring_slots %u: %s", other, err_str(e1));
 
 	/* the mapping outlives its file */
@@ -348,7 +343,7 @@ static void check_ebusy(void)
 		vt_close(&d);
 		fd3 = open(MONSTER_DEVICE_PATH, O_RDWR | O_CLOEXEC);
 		e1 = resize_to(fd3, other, base.numa_node);
-		vt_check(fd3 >= 0 && e1 == EBUSY, "ioctl-ebusy-mapping-outlives-fd",
+		th_check(fd3 >= 0 && e1 == EBUSY, "ioctl-ebusy-mapping-outlives-fd",
 			 "mapped, file closed, a new file: ring_slots %u: %s", other, err_str(e1));
 		munmap(p, d.info.headers_size);
 		if (fd3 >= 0)
@@ -359,7 +354,7 @@ static void check_ebusy(void)
 	/* running */
 	e1 = vt_start(d.fd);
 	e2 = resize_to(d.fd, other, base.numa_node);
-	vt_check(!e1 && e2 == EBUSY, "ioctl-ebusy-running", "START: %s; ring_slots %u while running: %s",
+	th_check(!e1 && e2 == EBUSY, "ioctl-ebusy-running", "START: %s; ring_slots %u while running: %s",
 		 err_str(e1), other, err_str(e2));
 
 	/* what does not re-allocate is fine while running, mapped and shared */
@@ -371,7 +366,7 @@ static void check_ebusy(void)
 	e1 = vt_set_config(d.fd, &c);
 	vt_get_config(d.fd, &after);
 	vt_get_stats(d.fd, &st);
-	vt_check(!e1 && after.rate_hz == 50 && after.scope == c.scope && st.rate_hz == 50 &&
+	th_check(!e1 && after.rate_hz == 50 && after.scope == c.scope && st.rate_hz == 50 &&
 		 st.scope == c.scope, "ioctl-rate-scope-change-while-busy",
 		 "running, mapped, opened twice: SET_CONFIG rate 50 scope %u (slots unchanged): %s; GET_CONFIG %u/%u, GET_STATS %u/%u",
 		 c.scope, err_str(e1), after.rate_hz, after.scope, st.rate_hz, st.scope);
@@ -412,7 +407,7 @@ static void check_ebusy(void)
 		} else {
 			e1 = e2 = errno;
 		}
-		vt_check(moved != MAP_FAILED && same && holder > 0 && e0 == EBUSY && e1 == EBUSY && !e2,
+		th_check(moved != MAP_FAILED && same && holder > 0 && e0 == EBUSY && e1 == EBUSY && !e2,
 			 "ioctl-ebusy-split-moved-forked",
 			 "data mapping split by munmap and half moved by mremap (same bytes: %d): resize %s; after a child inherited it and the parent unmapped everything: %s; child gone: %s",
 			 same, err_str(e0), err_str(e1), e2 ? strerror(e2) : "success (nothing left holds the rings)");
@@ -423,7 +418,7 @@ static void check_ebusy(void)
 	e1 = resize_to(d.fd, other, base.numa_node);
 	e2 = vt_set_config(d.fd, &base);
 	vt_get_config(d.fd, &after);
-	vt_check(!e1 && !e2 && cfg_eq(&after, &base), "ioctl-resize-after-release",
+	th_check(!e1 && !e2 && cfg_eq(&after, &base), "ioctl-resize-after-release",
 		 "stopped, unmapped, only opener: ring_slots %u: %s, back: %s", other, err_str(e1),
 		 err_str(e2));
 	vt_info(&d);
@@ -439,7 +434,7 @@ static void check_start_stop(void)
 
 	e1 = vt_stop(d.fd);
 	vt_get_stats(d.fd, &st);
-	vt_check(!e1 && !st.running, "ioctl-stop-when-stopped", "STOP while stopped: %s (want success), running %u",
+	th_check(!e1 && !st.running, "ioctl-stop-when-stopped", "STOP while stopped: %s (want success), running %u",
 		 err_str(e1), st.running);
 	e2 = vt_start(d.fd);
 	vt_get_stats(d.fd, &st);
@@ -447,35 +442,24 @@ static void check_start_stop(void)
 	e3 = vt_start(d.fd);
 	vt_get_stats(d.fd, &st);
 	run2 = st.running;
-	vt_check(!e2 && run1 == 1, "ioctl-start", "START: %s, running %u", err_str(e2), run1);
-	vt_check(e3 == EBUSY && run2 == 1, "ioctl-start-twice-ebusy",
+	th_check(!e2 && run1 == 1, "ioctl-start", "START: %s, running %u", err_str(e2), run1);
+	th_check(e3 == EBUSY && run2 == 1, "ioctl-start-twice-ebusy",
 		 "START while running: %s (want EBUSY), still running %u", err_str(e3), run2);
 	e4 = vt_stop(d.fd);
 	vt_get_stats(d.fd, &st);
 	run3 = st.running;
 	e5 = vt_stop(d.fd);
-	vt_check(!e4 && run3 == 0 && !e5, "ioctl-stop",
+	th_check(!e4 && run3 == 0 && !e5, "ioctl-stop",
 		 "STOP: %s, running %u; STOP again: %s", err_str(e4), run3, err_str(e5));
 }
 
 /* ---- stats and RESET ------------------------------------------------------------------- */
 
-static uint64_t sum_produced(const struct monster_stats *st)
-{
-	uint64_t n = 0;
-	unsigned int r;
-
-	for (r = 0; r < MONSTER_NR_RINGS; r++)
-		n += st->ring[r].produced;
-	return n;
-}
-
 static void check_stats(void)
 {
-	static pid_t pids[8192];
 	struct monster_stats a, b, c2, r1;
 	const struct monster_headers *hdr;
-	uint64_t t0, t1, t2, expect, sw100, sw10;
+	uint64_t t0, t1, t2, expect, sw100, sw10, produced;
 	int e, nproc, bad_res = 0;
 	unsigned int r;
 
@@ -483,59 +467,60 @@ static void check_stats(void)
 	hdr = mmap(NULL, d.info.headers_size, PROT_READ, MAP_SHARED, d.fd, (off_t)d.info.headers_offset);
 	e = vt_ioctl(d.fd, MONSTER_IOC_RESET, NULL);
 	vt_get_stats(d.fd, &a);
-	t0 = vt_now_ns();
+	t0 = th_now_ns();
 	vt_start(d.fd);
-	vt_sleep_ms(1000);
+	th_sleep_ms(1000);
 	vt_get_stats(d.fd, &b);
-	t1 = vt_now_ns();
+	t1 = th_now_ns();
 	/* a new rate applies while running */
 	vt_set_rate_scope(d.fd, 10, MONSTER_SCOPE_PROCESS);
-	vt_sleep_ms(1000);
+	th_sleep_ms(1000);
 	vt_stop(d.fd);
-	t2 = vt_now_ns();
+	t2 = th_now_ns();
 	vt_get_stats(d.fd, &c2);
-	nproc = vt_list_pids(pids, 8192);
+	nproc = (int)th_count_numbered("/proc");
 
 	expect = (t1 - t0) / 10000000ULL;	/* periods of 10 ms */
 	sw100 = b.sweeps - a.sweeps;
 	sw10 = c2.sweeps - b.sweeps;
-	vt_check(!e && sw100 * 10 >= expect * 3 && sw100 <= expect + expect / 10 + 2, "ioctl-stats-sweep-rate",
+	th_check(!e && sw100 * 10 >= expect * 3 && sw100 <= expect + expect / 10 + 2, "ioctl-stats-sweep-rate",
 		 "at 100 Hz for %.3f s: %" PRIu64 " sweeps (want 30%%..110%% of %" PRIu64 "), overruns %" PRIu64,
 		 (t1 - t0) / 1e9, sw100, expect, (uint64_t)(b.overruns - a.overruns));
-	vt_check(sw10 >= 3 && sw10 <= (t2 - t1) / 100000000ULL + 3, "ioctl-stats-rate-change-live",
+	th_check(sw10 >= 3 && sw10 <= (t2 - t1) / 100000000ULL + 3, "ioctl-stats-rate-change-live",
 		 "then SET_CONFIG rate 10 while running, %.3f s: %" PRIu64 " sweeps (want 3..%" PRIu64 ")",
 		 (t2 - t1) / 1e9, sw10, (uint64_t)((t2 - t1) / 100000000ULL + 3));
-	vt_check(c2.last_sweep_ns > 0 && c2.max_sweep_ns >= c2.last_sweep_ns &&
+	th_check(c2.last_sweep_ns > 0 && c2.max_sweep_ns >= c2.last_sweep_ns &&
 		 c2.total_sweep_ns >= c2.max_sweep_ns &&
 		 c2.total_sweep_ns <= c2.sweeps * c2.max_sweep_ns, "ioctl-stats-sweep-times",
 		 "last %" PRIu64 " ns, max %" PRIu64 " ns, total %" PRIu64 " ns over %" PRIu64 " sweeps",
 		 (uint64_t)c2.last_sweep_ns, (uint64_t)c2.max_sweep_ns, (uint64_t)c2.total_sweep_ns,
 		 (uint64_t)c2.sweeps);
-	vt_check(c2.tasks_sampled - a.tasks_sampled == sum_produced(&c2) - sum_produced(&a) &&
+	produced = VT_RING_SUM(&c2, produced) - VT_RING_SUM(&a, produced);
+	th_check(c2.tasks_sampled - a.tasks_sampled == produced &&
 		 c2.tasks_sampled > a.tasks_sampled, "ioctl-stats-tasks-sampled",
 		 "tasks_sampled grew by %" PRIu64 ", the rings' produced by %" PRIu64,
-		 (uint64_t)(c2.tasks_sampled - a.tasks_sampled), sum_produced(&c2) - sum_produced(&a));
-	vt_check(c2.last_sweep_tasks * 4 >= (uint64_t)nproc * 3 &&
+		 (uint64_t)(c2.tasks_sampled - a.tasks_sampled), produced);
+	th_check(c2.last_sweep_tasks * 4 >= (uint64_t)nproc * 3 &&
 		 c2.last_sweep_tasks * 4 <= (uint64_t)nproc * 5, "ioctl-stats-last-sweep-tasks",
 		 "last_sweep_tasks %" PRIu64 ", processes in /proc %d", (uint64_t)c2.last_sweep_tasks,
 		 nproc);
-	vt_check(!c2.running && c2.rate_hz == 10 && c2.scope == MONSTER_SCOPE_PROCESS,
+	th_check(!c2.running && c2.rate_hz == 10 && c2.scope == MONSTER_SCOPE_PROCESS,
 		 "ioctl-stats-config-fields", "running %u rate_hz %u scope %u (want 0, 10, 0)", c2.running,
 		 c2.rate_hz, c2.scope);
 	if (hdr != MAP_FAILED) {
-		vt_check(hdr->shared.sweeps == c2.sweeps, "ioctl-stats-header-sweeps",
+		th_check(hdr->shared.sweeps == c2.sweeps, "ioctl-stats-header-sweeps",
 			 "shared header sweeps %" PRIu64 ", GET_STATS sweeps %" PRIu64,
 			 (uint64_t)hdr->shared.sweeps, (uint64_t)c2.sweeps);
 		munmap((void *)hdr, d.info.headers_size);
 	} else {
-		vt_fail("ioctl-stats-header-sweeps", "mmap of the headers: %s", strerror(errno));
+		th_fail("ioctl-stats-header-sweeps", "mmap of the headers: %s", strerror(errno));
 	}
 	if (c2.__pad || !vt_all_zero(c2.__reserved, sizeof(c2.__reserved)))
 		bad_res++;
 	for (r = 0; r < MONSTER_NR_RINGS; r++)
 		if (c2.ring[r].__reserved)
 			bad_res++;
-	vt_check(bad_res == 0, "ioctl-stats-reserved-zero", "%d reserved fields of GET_STATS not zero",
+	th_check(bad_res == 0, "ioctl-stats-reserved-zero", "%d reserved fields of GET_STATS not zero",
 		 bad_res);
 
 	/* at 10 kHz sweeps overrun their periods: counted, and every period accounted for */
@@ -545,15 +530,15 @@ static void check_stats(void)
 
 		vt_set_rate_scope(d.fd, MONSTER_RATE_MAX, MONSTER_SCOPE_PROCESS);
 		vt_get_stats(d.fd, &x);
-		u0 = vt_now_ns();
+		u0 = th_now_ns();
 		vt_start(d.fd);
-		vt_sleep_ms(500);
+		th_sleep_ms(500);
 		vt_stop(d.fd);
-		u1 = vt_now_ns();
+		u1 = th_now_ns();
 		vt_get_stats(d.fd, &y);
 		periods = (u1 - u0) / (1000000000ULL / MONSTER_RATE_MAX);
 		seen = (y.sweeps - x.sweeps) + (y.overruns - x.overruns);
-		vt_check(y.overruns > x.overruns && seen * 10 >= periods * 3 && seen * 10 <= periods * 11,
+		th_check(y.overruns > x.overruns && seen * 10 >= periods * 3 && seen * 10 <= periods * 11,
 			 "ioctl-stats-overruns",
 			 "at %d Hz for %.3f s: %" PRIu64 " sweeps + %" PRIu64 " overruns = %" PRIu64
 			 " periods (want overruns > 0 and 30%%..110%% of %" PRIu64 "); max sweep %.3f ms",
@@ -574,7 +559,7 @@ static void check_stats(void)
 			    r1.ring[r].produced != c2.ring[r].produced ||
 			    r1.ring[r].dropped != c2.ring[r].dropped || r1.ring[r].tail != c2.ring[r].tail)
 				moved++;
-		vt_check(!e && r1.sweeps == 0 && r1.overruns == 0 && r1.max_sweep_ns == 0 &&
+		th_check(!e && r1.sweeps == 0 && r1.overruns == 0 && r1.max_sweep_ns == 0 &&
 			 r1.total_sweep_ns == 0 && moved == 0 && r1.rate_hz == 10,
 			 "ioctl-reset",
 			 "RESET: %s; sweeps %" PRIu64 " -> %" PRIu64 ", overruns -> %" PRIu64
@@ -588,7 +573,7 @@ static void check_stats(void)
 	e = vt_ioctl(d.fd, MONSTER_IOC_RESET, NULL);
 	vt_get_stats(d.fd, &r1);
 	vt_stop(d.fd);
-	vt_check(!e && r1.running, "ioctl-reset-while-running", "RESET while running: %s, running %u",
+	th_check(!e && r1.running, "ioctl-reset-while-running", "RESET while running: %s, running %u",
 		 err_str(e), r1.running);
 }
 

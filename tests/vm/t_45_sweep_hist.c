@@ -44,24 +44,24 @@ static void check_against_stats(struct vt_dev *d)
 	vt_stop(d->fd);
 	vt_get_stats_or_bail(d->fd, &st, "hist-stats");
 	err = vt_ioctl(d->fd, MONSTER_IOC_GET_SWEEP_HIST, &h);
-	if (!vt_check(err == 0, "hist-ioctl", "GET_SWEEP_HIST: %s", err ? strerror(err) : "ok"))
+	if (!th_check(err == 0, "hist-ioctl", "GET_SWEEP_HIST: %s", err ? strerror(err) : "ok"))
 		return;
 	sum = hist_sum(&h, &lo, &hi);
-	vt_check(h.sweeps == st.sweeps && sum == st.sweeps && st.sweeps >= 20, "hist-sweeps",
+	th_check(h.sweeps == st.sweeps && sum == st.sweeps && st.sweeps >= 20, "hist-sweeps",
 		 "hist sweeps %" PRIu64 ", sum of buckets %" PRIu64 ", GET_STATS sweeps %" PRIu64
 		 " (want all equal, >= 20)", (uint64_t)h.sweeps, sum, (uint64_t)st.sweeps);
-	vt_check(h.total_ns == st.total_sweep_ns, "hist-total",
+	th_check(h.total_ns == st.total_sweep_ns, "hist-total",
 		 "total_ns %" PRIu64 ", GET_STATS total_sweep_ns %" PRIu64, (uint64_t)h.total_ns,
 		 (uint64_t)st.total_sweep_ns);
 	/* the longest sweep is in the highest bucket; the mean lies within the used ones */
-	vt_check(hi == monster_hist_bucket(st.max_sweep_ns) &&
+	th_check(hi == monster_hist_bucket(st.max_sweep_ns) &&
 		 lo <= monster_hist_bucket(st.total_sweep_ns / st.sweeps) &&
 		 monster_hist_bucket(st.total_sweep_ns / st.sweeps) <= hi,
 		 "hist-buckets", "buckets %u..%u used; max sweep %" PRIu64 " ns is bucket %u, "
 		 "mean %" PRIu64 " ns bucket %u", lo, hi, (uint64_t)st.max_sweep_ns,
 		 monster_hist_bucket(st.max_sweep_ns), (uint64_t)(st.total_sweep_ns / st.sweeps),
 		 monster_hist_bucket(st.total_sweep_ns / st.sweeps));
-	vt_check(vt_all_zero(h.__reserved, sizeof(h.__reserved)), "hist-reserved-zero",
+	th_check(vt_all_zero(h.__reserved, sizeof(h.__reserved)), "hist-reserved-zero",
 		 "__reserved %s", vt_all_zero(h.__reserved, sizeof(h.__reserved)) ? "zero" : "NOT zero");
 }
 
@@ -74,12 +74,12 @@ static void check_consistent_running(struct vt_dev *d)
 	char first[160] = "";
 
 	if (vt_get_config(d->fd, &saved) || vt_set_rate_scope(d->fd, 2000, saved.scope)) {
-		vt_fail("hist-running", "cannot set 2000 Hz");
+		th_fail("hist-running", "cannot set 2000 Hz");
 		return;
 	}
 	vt_start(d->fd);
 	/* until 200 sweeps went by while we read (or 5 s) */
-	deadline = vt_now_ns() + 5000000000ULL;
+	deadline = th_now_ns() + 5000000000ULL;
 	for (i = 0; first_sweeps == UINT64_MAX || prev < first_sweeps + 200; i++) {
 		struct monster_sweep_hist h;
 		uint64_t sum;
@@ -96,12 +96,12 @@ static void check_consistent_running(struct vt_dev *d)
 		prev = h.sweeps;
 		if (first_sweeps == UINT64_MAX)
 			first_sweeps = h.sweeps;
-		if (vt_now_ns() > deadline)
+		if (th_now_ns() > deadline)
 			break;
 	}
 	vt_stop(d->fd);
 	vt_set_rate_scope(d->fd, saved.rate_hz, saved.scope);
-	vt_check(!bad && !backwards && first_sweeps != UINT64_MAX && prev >= first_sweeps + 200,
+	th_check(!bad && !backwards && first_sweeps != UINT64_MAX && prev >= first_sweeps + 200,
 		 "hist-running", "%u snapshots at 2000 Hz over %" PRIu64 " sweeps: %u inconsistent, %"
 		 PRIu64 " went backwards%s%s", i, prev - first_sweeps, bad, backwards,
 		 first[0] ? "; " : "", first);
@@ -117,16 +117,16 @@ static void check_reset_and_access(struct vt_dev *d)
 	memset(&h, 0xa5, sizeof(h));
 	if (!err)
 		err = vt_ioctl(d->fd, MONSTER_IOC_GET_SWEEP_HIST, &h);
-	vt_check(!err && h.sweeps == 0 && h.total_ns == 0 && hist_sum(&h, &lo, &hi) == 0,
+	th_check(!err && h.sweeps == 0 && h.total_ns == 0 && hist_sum(&h, &lo, &hi) == 0,
 		 "hist-reset", "after RESET: %s, sweeps %" PRIu64 ", total_ns %" PRIu64,
 		 err ? strerror(err) : "ok", (uint64_t)h.sweeps, (uint64_t)h.total_ns);
 
 	ro = open(MONSTER_DEVICE_PATH, O_RDONLY | O_CLOEXEC);
 	err = ro < 0 ? errno : vt_ioctl(ro, MONSTER_IOC_GET_SWEEP_HIST, &h);
-	vt_check(err == 0, "hist-readonly-fd", "GET_SWEEP_HIST on an O_RDONLY fd: %s",
+	th_check(err == 0, "hist-readonly-fd", "GET_SWEEP_HIST on an O_RDONLY fd: %s",
 		 err ? strerror(err) : "ok");
 	err = ro < 0 ? errno : vt_ioctl(ro, MONSTER_IOC_GET_SWEEP_HIST, (void *)16);
-	vt_check(err == EFAULT, "hist-efault", "GET_SWEEP_HIST to address 16: %s (want EFAULT)",
+	th_check(err == EFAULT, "hist-efault", "GET_SWEEP_HIST to address 16: %s (want EFAULT)",
 		 err ? strerror(err) : "success");
 	if (ro >= 0)
 		close(ro);
@@ -138,7 +138,7 @@ int main(void)
 
 	vt_begin("t_45_sweep_hist");
 	vt_open_or_bail(&d, "hist-open");
-	vt_check((d.info.features & MONSTER_FEAT_SWEEP_HIST) && d.info.abi_minor >= 1,
+	th_check((d.info.features & MONSTER_FEAT_SWEEP_HIST) && d.info.abi_minor >= 1,
 		 "hist-feature", "GET_INFO: ABI %u.%u, features %#llx (want the sweep_hist bit, "
 		 "minor >= 1)", d.info.abi_major, d.info.abi_minor,
 		 (unsigned long long)d.info.features);

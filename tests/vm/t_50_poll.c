@@ -36,7 +36,7 @@ static void wait_once(int epfd, int *rc, uint64_t *ms, uint64_t *ready, short *r
 	uint64_t t0, t1;
 
 	vt_drain(&d);
-	t0 = vt_now_ns();
+	t0 = th_now_ns();
 	if (epfd < 0) {
 		struct pollfd p = { .fd = d.fd, .events = POLLIN };
 
@@ -48,7 +48,7 @@ static void wait_once(int epfd, int *rc, uint64_t *ms, uint64_t *ready, short *r
 		*rc = epoll_wait(epfd, &ev, 1, 2000);
 		*revents = *rc == 1 ? (short)ev.events : 0;
 	}
-	t1 = vt_now_ns();
+	t1 = th_now_ns();
 	*ms = (t1 - t0) / 1000000ULL;
 	/* how long after the end of the sweep that published the records */
 	*after_end = (int64_t)(t1 - __atomic_load_n(&d.hdr->shared.sweep_end_ns, __ATOMIC_ACQUIRE));
@@ -77,7 +77,7 @@ static void check_wakeups(int epfd, const char *name)
 		if (ms > worst)
 			worst = ms;
 	}
-	vt_check(fails == 0 && none_ready == 0 && late == 0 && best_after >= 0 &&
+	th_check(fails == 0 && none_ready == 0 && late == 0 && best_after >= 0 &&
 		 worst_after <= (int64_t)WAKE_LIMIT_MS * 1000000, name,
 		 "10 waits from a drained ring set at %d Hz: %" PRIu64 " did not report POLLIN, %" PRIu64
 		 " woke with nothing ready, %" PRIu64 " took longer than %d ms (worst %" PRIu64
@@ -88,7 +88,7 @@ static void check_wakeups(int epfd, const char *name)
 static void *starter(void *arg)
 {
 	(void)arg;
-	vt_sleep_ms(150);
+	th_sleep_ms(150);
 	vt_start(d.fd);
 	return NULL;
 }
@@ -98,14 +98,12 @@ int main(void)
 	struct epoll_event ev = { .events = EPOLLIN };
 	struct pollfd p;
 	uint64_t t0, ms;
-	int epfd, rc, err;
+	int epfd, rc;
 
 	vt_begin("t_50_poll");
 	vt_open_or_bail(&d, "poll-open");
 	vt_stop(d.fd);
-	err = vt_set_rate_scope(d.fd, RATE, MONSTER_SCOPE_PROCESS);
-	if (err)
-		vt_bail("poll-config", "SET_CONFIG rate %d: %s", RATE, strerror(err));
+	vt_set_rate_scope_or_bail(d.fd, RATE, MONSTER_SCOPE_PROCESS, "poll-config");
 	vt_map_or_bail(&d, "poll-map");
 	epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (epfd < 0 || epoll_ctl(epfd, EPOLL_CTL_ADD, d.fd, &ev) < 0)
@@ -114,16 +112,16 @@ int main(void)
 	/* stopped and drained: nothing to wait for */
 	vt_drain(&d);
 	p = (struct pollfd){ .fd = d.fd, .events = POLLIN };
-	t0 = vt_now_ns();
+	t0 = th_now_ns();
 	rc = poll(&p, 1, 300);
-	ms = (vt_now_ns() - t0) / 1000000ULL;
-	vt_check(rc == 0 && ms >= 290, "poll-timeout-when-stopped",
+	ms = (th_now_ns() - t0) / 1000000ULL;
+	th_check(rc == 0 && ms >= 290, "poll-timeout-when-stopped",
 		 "sampler stopped, rings drained: poll(300 ms) returned %d (revents %#x) after %" PRIu64 " ms",
 		 rc, p.revents, ms);
-	t0 = vt_now_ns();
+	t0 = th_now_ns();
 	rc = epoll_wait(epfd, &ev, 1, 300);
-	ms = (vt_now_ns() - t0) / 1000000ULL;
-	vt_check(rc == 0 && ms >= 290, "poll-epoll-timeout-when-stopped",
+	ms = (th_now_ns() - t0) / 1000000ULL;
+	th_check(rc == 0 && ms >= 290, "poll-epoll-timeout-when-stopped",
 		 "sampler stopped, rings drained: epoll_wait(300 ms) returned %d after %" PRIu64 " ms", rc,
 		 ms);
 
@@ -136,12 +134,12 @@ int main(void)
 		p = (struct pollfd){ .fd = d.fd, .events = POLLIN };
 		if (pthread_create(&th, NULL, starter, NULL))
 			vt_bail("poll-thread", "pthread_create failed");
-		t0 = vt_now_ns();
+		t0 = th_now_ns();
 		rc = poll(&p, 1, 3000);
-		ms = (vt_now_ns() - t0) / 1000000ULL;
+		ms = (th_now_ns() - t0) / 1000000ULL;
 		ready = pending();
 		pthread_join(th, NULL);
-		vt_check(rc == 1 && (p.revents & POLLIN) && ready > 0 && ms >= 140 &&
+		th_check(rc == 1 && (p.revents & POLLIN) && ready > 0 && ms >= 140 &&
 			 ms <= 150 + WAKE_LIMIT_MS, "poll-wakes-on-start",
 			 "blocked poll() with START from another thread after 150 ms: returned %d (revents %#x) after %"
 			 PRIu64 " ms, %" PRIu64 " records ready", rc, p.revents, ms, ready);
@@ -161,15 +159,15 @@ int main(void)
 		uint64_t ready = pending();
 
 		p = (struct pollfd){ .fd = d.fd, .events = POLLIN };
-		t0 = vt_now_ns();
+		t0 = th_now_ns();
 		rc = poll(&p, 1, 1000);
-		ms = (vt_now_ns() - t0) / 1000000ULL;
-		vt_check(ready > 0 && rc == 1 && (p.revents & POLLIN) && ms < 100,
+		ms = (th_now_ns() - t0) / 1000000ULL;
+		th_check(ready > 0 && rc == 1 && (p.revents & POLLIN) && ms < 100,
 			 "poll-ready-when-pending",
 			 "stopped with %" PRIu64 " records unread: poll returned %d (revents %#x) after %" PRIu64
 			 " ms", ready, rc, p.revents, ms);
 		rc = epoll_wait(epfd, &ev, 1, 1000);
-		vt_check(rc == 1 && (ev.events & EPOLLIN), "poll-epoll-ready-when-pending",
+		th_check(rc == 1 && (ev.events & EPOLLIN), "poll-epoll-ready-when-pending",
 			 "stopped with records unread: epoll_wait returned %d (events %#x)", rc,
 			 rc == 1 ? ev.events : 0);
 	}
@@ -177,7 +175,7 @@ int main(void)
 	vt_drain(&d);
 	p = (struct pollfd){ .fd = d.fd, .events = POLLIN };
 	rc = poll(&p, 1, 0);
-	vt_check(rc == 0, "poll-not-ready-after-drain",
+	th_check(rc == 0, "poll-not-ready-after-drain",
 		 "stopped, everything released: poll(0) returned %d (revents %#x)", rc, p.revents);
 
 	close(epfd);

@@ -12,7 +12,6 @@
 #include <stdlib.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -51,25 +50,15 @@ static long long refcnt(void)
 	return strtoll(buf, NULL, 10);
 }
 
-static int delete_module(unsigned int flags)
-{
-	return syscall(SYS_delete_module, "monster", flags) < 0 ? errno : 0;
-}
-
-static bool loaded(void)
-{
-	return access("/sys/module/monster", F_OK) == 0;
-}
-
 /* if a check unloaded the module, put it back for the programs after us */
 static void reload_if_gone(const char *name)
 {
 	int err;
 
-	if (loaded())
+	if (vt_module_loaded())
 		return;
 	err = vt_module_reload();
-	vt_note("%s: the module was unloaded; reloading it: %s", name, err ? strerror(err) : "ok");
+	th_note("%s: the module was unloaded; reloading it: %s", name, err ? strerror(err) : "ok");
 }
 
 static bool device_works(char *why, size_t len)
@@ -94,12 +83,12 @@ static bool device_works(char *why, size_t len)
 
 static int wait_node(bool present, unsigned int ms)
 {
-	uint64_t end = vt_now_ns() + (uint64_t)ms * 1000000ULL;
+	uint64_t end = th_now_ns() + (uint64_t)ms * 1000000ULL;
 
-	while (vt_now_ns() < end) {
+	while (th_now_ns() < end) {
 		if ((access(MONSTER_DEVICE_PATH, F_OK) == 0) == present)
 			return 0;
-		vt_sleep_ms(10);
+		th_sleep_ms(10);
 	}
 	return -1;
 }
@@ -121,7 +110,7 @@ int main(void)
 		vt_bail("access-setup", "shared page: %s", strerror(errno));
 	u->rw_fd = u->ro_fd = -1;
 	status = vt_run_child(unpriv_child, u);
-	vt_check(status != -1 && WIFEXITED(status) && WEXITSTATUS(status) == 0 && u->uid == 65534 &&
+	th_check(status != -1 && WIFEXITED(status) && WEXITSTATUS(status) == 0 && u->uid == 65534 &&
 		 u->rw_err == EACCES && u->ro_err == EACCES && u->wo_err == EACCES,
 		 "access-unprivileged-open-refused",
 		 "as uid %d gid %d (no groups): open O_RDWR: %s, O_RDONLY: %s, O_WRONLY: %s (want EACCES each); child status %#x",
@@ -139,17 +128,17 @@ int main(void)
 	if (hdr != MAP_FAILED)
 		munmap(hdr, d.info.headers_size);
 	r3 = refcnt();
-	vt_check(r0 >= 0 && hdr != MAP_FAILED && r1 == r0 + 1 && r2 == r0 + 1 && r3 == r0,
+	th_check(r0 >= 0 && hdr != MAP_FAILED && r1 == r0 + 1 && r2 == r0 + 1 && r3 == r0,
 		 "access-refcnt-follows-users",
 		 "/sys/module/monster/refcnt: %lld idle, %lld with a file open, %lld with only a mapping left, %lld after munmap",
 		 r0, r1, r2, r3);
 
 	/* ---- rmmod while open ---- */
 	vt_open_or_bail(&d, "access-open");
-	err = delete_module(O_NONBLOCK);
-	vt_check(err == EWOULDBLOCK || err == EBUSY, "access-rmmod-while-open-refused",
+	err = vt_module_unload(O_NONBLOCK);
+	th_check(err == EWOULDBLOCK || err == EBUSY, "access-rmmod-while-open-refused",
 		 "delete_module(\"monster\", O_NONBLOCK) with the device open: %s (want EWOULDBLOCK/EBUSY); module still loaded: %d",
-		 err ? strerror(err) : "succeeded", loaded());
+		 err ? strerror(err) : "succeeded", vt_module_loaded());
 	if (!err)
 		reload_if_gone("access-rmmod-while-open-refused");
 	if (access("/bin/busybox", X_OK) == 0) {
@@ -170,21 +159,22 @@ int main(void)
 		status = -1;
 		if (pid > 0)
 			waitpid(pid, &status, 0);
-		vt_check(status != -1 && WIFEXITED(status) && WEXITSTATUS(status) != 0 && loaded(),
-			 "access-busybox-rmmod-while-open-refused",
+		th_check(status != -1 && WIFEXITED(status) && WEXITSTATUS(status) != 0 &&
+			 vt_module_loaded(), "access-busybox-rmmod-while-open-refused",
 			 "busybox rmmod monster with the device open: exit status %d; module still loaded: %d",
-			 status != -1 && WIFEXITED(status) ? WEXITSTATUS(status) : -1, loaded());
+			 status != -1 && WIFEXITED(status) ? WEXITSTATUS(status) : -1,
+			 vt_module_loaded());
 		reload_if_gone("access-busybox-rmmod-while-open-refused");
 	} else {
-		vt_skip("access-busybox-rmmod-while-open-refused", "no /bin/busybox");
+		th_fail("access-busybox-rmmod-while-open-refused", "no /bin/busybox in the guest");
 	}
 	hdr = mmap(NULL, d.info.headers_size, PROT_READ, MAP_SHARED, d.fd, (off_t)d.info.headers_offset);
 	vt_close(&d);
-	vt_check(device_works(why, sizeof(why)), "access-works-after-refused-rmmod", "%s", why);
+	th_check(device_works(why, sizeof(why)), "access-works-after-refused-rmmod", "%s", why);
 
 	/* ---- rmmod with only a mapping left ---- */
-	err = delete_module(O_NONBLOCK);
-	vt_check(hdr != MAP_FAILED && (err == EWOULDBLOCK || err == EBUSY) &&
+	err = vt_module_unload(O_NONBLOCK);
+	th_check(hdr != MAP_FAILED && (err == EWOULDBLOCK || err == EBUSY) &&
 		 ((const struct monster_headers *)hdr)->shared.magic == MONSTER_MAGIC,
 		 "access-rmmod-while-mapped-refused",
 		 "file closed, headers still mapped: delete_module: %s (want EWOULDBLOCK/EBUSY); magic through the mapping %#x",
@@ -208,7 +198,7 @@ int main(void)
 		vt_open_or_bail(&s, "access-open");
 		e_start = vt_start(s.fd);
 		vt_close(&s);
-		err = delete_module(O_NONBLOCK);
+		err = vt_module_unload(O_NONBLOCK);
 		if (err == EWOULDBLOCK || err == EBUSY) {
 			/* a driver may pin itself while sampling: then STOP must release it */
 			how = "refused while sampling, then after STOP";
@@ -216,17 +206,17 @@ int main(void)
 				vt_stop(s.fd);
 				vt_close(&s);
 			}
-			err = delete_module(O_NONBLOCK);
+			err = vt_module_unload(O_NONBLOCK);
 		}
 		node_gone = err == 0 && wait_node(false, 2000) == 0;
 		e2 = err ? 0 : vt_module_reload();
 		node_back = wait_node(true, 5000) == 0;
-		vt_check(!e_start && !err && node_gone && !e2 && node_back, "access-unload-reload",
+		th_check(!e_start && !err && node_gone && !e2 && node_back, "access-unload-reload",
 			 "START, close, delete_module %s: %s, %s gone: %d; load again: %s, node back: %d",
 			 how, err ? strerror(err) : "ok", MONSTER_DEVICE_PATH, node_gone,
 			 e2 ? strerror(e2) : "ok", node_back);
 	}
 	reload_if_gone("access-unload-reload");
-	vt_check(device_works(why, sizeof(why)), "access-works-after-reload", "%s", why);
+	th_check(device_works(why, sizeof(why)), "access-works-after-reload", "%s", why);
 	return vt_end();
 }

@@ -8,7 +8,6 @@
  */
 #include "vmtest.h"
 
-#include <limits.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -22,36 +21,11 @@ struct load_sh {
 	volatile int failed_err;
 };
 
-static void *sleeper(void *arg)
-{
-	(void)arg;
-	for (;;)
-		pause();
-	return NULL;
-}
-
 static int load_main(void *arg)
 {
 	struct load_sh *sh = arg;
-	pthread_attr_t attr;
-	pthread_t t;
-	int i, e;
 
-	pthread_attr_init(&attr);
-	pthread_attr_setstacksize(&attr, PTHREAD_STACK_MIN > 16384 ? PTHREAD_STACK_MIN : 16384);
-	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-	for (i = 0; i < NTHREADS; i++) {
-		e = pthread_create(&t, &attr, sleeper, NULL);
-		if (e) {
-			sh->failed_err = e;
-			break;
-		}
-		sh->created = i + 1;
-	}
-	vt_child_ready();
-	for (;;)
-		pause();
-	return 0;
+	vt_sleeping_threads(NTHREADS, &sh->created, &sh->failed_err);
 }
 
 static void *nothing(void *arg)
@@ -129,12 +103,18 @@ static size_t distinct(uint32_t *v, size_t n)
 	return m;
 }
 
-/* run the sampler for at least n sweeps, consuming as it goes */
-static uint64_t run_sweeps(struct vt_dev *d, struct ctx *c, uint64_t n, unsigned int timeout_ms,
-			   struct monster_stats *s0, struct monster_stats *s1)
+/* run the sampler at 100 Hz in scope for at least n sweeps, consuming into a fresh c */
+static uint64_t run_sweeps(struct vt_dev *d, struct ctx *c, int scope, pid_t tgid, uint64_t n,
+			   unsigned int timeout_ms, struct monster_stats *s0,
+			   struct monster_stats *s1)
 {
 	int err;
 
+	memset(c, 0, sizeof(*c));
+	c->d = d;
+	c->scope = scope;
+	c->tgid = tgid;
+	vt_set_rate_scope_or_bail(d->fd, 100, (uint32_t)scope, "load-config");
 	vt_drain(d);
 	vt_get_stats_or_bail(d->fd, s0, "load-stats");
 	err = vt_start(d->fd);
@@ -153,12 +133,10 @@ int main(void)
 	struct load_sh *sh;
 	struct vt_dev d;
 	struct ctx c;
-	uint64_t mark, sweeps, dropped = 0;
+	uint64_t mark, sweeps, dropped;
 	pid_t load;
-	unsigned int r;
 	char line[300];
 	char *log;
-	int err;
 
 	vt_begin("t_70_load");
 	mark = vt_kmsg_mark();
@@ -170,54 +148,39 @@ int main(void)
 	if (!sh)
 		vt_bail("load-setup", "shared page: %s", strerror(errno));
 	load = vt_spawn("monster-load", load_main, sh, true);
-	vt_check(load > 0 && sh->created == NTHREADS, "load-threads-created",
+	th_check(load > 0 && sh->created == NTHREADS, "load-threads-created",
 		 "pid %d created %d of %d threads (%s)", load, sh->created, NTHREADS,
 		 sh->failed_err ? strerror(sh->failed_err) : "no error");
 	if (load <= 0)
 		return vt_end();
 	if (vt_spawn("monster-churn", churn_main, NULL, true) < 0)
-		vt_note("could not start the churn child");
+		th_note("could not start the churn child");
 
 	/* ---- scope THREAD ---- */
-	memset(&c, 0, sizeof(c));
-	c.d = &d;
-	c.scope = MONSTER_SCOPE_THREAD;
-	c.tgid = load;
-	err = vt_set_rate_scope(d.fd, 100, MONSTER_SCOPE_THREAD);
-	if (err)
-		vt_bail("load-config", "SET_CONFIG rate 100 scope THREAD: %s", strerror(err));
-	sweeps = run_sweeps(&d, &c, 6, 60000, &s0, &s1);
-	for (r = 0; r < MONSTER_NR_RINGS; r++)
-		dropped += s1.ring[r].dropped - s0.ring[r].dropped;
-	vt_note("scope THREAD: %" PRIu64 " sweeps, %" PRIu64 " records, %" PRIu64 " dropped, %" PRIu64
+	sweeps = run_sweeps(&d, &c, MONSTER_SCOPE_THREAD, load, 6, 60000, &s0, &s1);
+	dropped = VT_RING_SUM(&s1, dropped) - VT_RING_SUM(&s0, dropped);
+	th_note("scope THREAD: %" PRIu64 " sweeps, %" PRIu64 " records, %" PRIu64 " dropped, %" PRIu64
 		" overruns, %" PRIu64 " records flagged EXITING", sweeps, c.val.records, dropped,
 		(uint64_t)(s1.overruns - s0.overruns), c.exiting);
-	vt_check(sweeps >= 6 && s1.last_sweep_tasks >= NTHREADS, "load-thread-sweep-tasks",
+	th_check(sweeps >= 6 && s1.last_sweep_tasks >= NTHREADS, "load-thread-sweep-tasks",
 		 "%" PRIu64 " sweeps; last sweep sampled %" PRIu64 " tasks (want >= %d)", sweeps,
 		 (uint64_t)s1.last_sweep_tasks, NTHREADS);
 	{
 		size_t n = distinct(c.tids, c.ntids);
 
-		vt_check(n == (size_t)sh->created + 1, "load-all-threads-sampled",
+		th_check(n == (size_t)sh->created + 1, "load-all-threads-sampled",
 			 "%zu distinct threads of pid %d in %" PRIu64 " records (want its %d threads + main)",
 			 n, load, c.group_records, sh->created);
 	}
-	vt_check(s1.max_sweep_ns > 0 && s1.max_sweep_ns < 1000000000ULL, "load-sweep-time",
+	th_check(s1.max_sweep_ns > 0 && s1.max_sweep_ns < 1000000000ULL, "load-sweep-time",
 		 "a sweep of %" PRIu64 " tasks: last %.3f ms, max %.3f ms (want < 1 s even under emulation)",
 		 (uint64_t)s1.last_sweep_tasks, s1.last_sweep_ns / 1e6, s1.max_sweep_ns / 1e6);
 	vt_validity_report_one(&c.val, "load-thread-record-rules");
 	free(c.tids);
 
 	/* ---- scope PROCESS ---- */
-	memset(&c, 0, sizeof(c));
-	c.d = &d;
-	c.scope = MONSTER_SCOPE_PROCESS;
-	c.tgid = load;
-	err = vt_set_rate_scope(d.fd, 100, MONSTER_SCOPE_PROCESS);
-	if (err)
-		vt_bail("load-config", "SET_CONFIG scope PROCESS: %s", strerror(err));
-	sweeps = run_sweeps(&d, &c, 4, 30000, &s0, &s1);
-	vt_check(sweeps >= 4 && c.group_records >= 1 && distinct(c.tids, c.ntids) == 1 &&
+	sweeps = run_sweeps(&d, &c, MONSTER_SCOPE_PROCESS, load, 4, 30000, &s0, &s1);
+	th_check(sweeps >= 4 && c.group_records >= 1 && distinct(c.tids, c.ntids) == 1 &&
 		 c.last_nr_threads == (uint32_t)sh->created + 1 &&
 		 s1.last_sweep_tasks < NTHREADS, "load-process-scope",
 		 "%" PRIu64 " sweeps: %" PRIu64 " records of pid %d, %zu distinct pids, nr_threads %u (want %d); last sweep %" PRIu64
@@ -231,11 +194,11 @@ int main(void)
 
 	log = vt_kmsg_read(mark, NULL);
 	if (!log) {
-		vt_fail("load-kernel-log-clean", "cannot read /dev/kmsg: %s", strerror(errno));
+		th_fail("load-kernel-log-clean", "cannot read /dev/kmsg: %s", strerror(errno));
 	} else {
 		const char *bad = vt_kmsg_find_bad(log, line, sizeof(line));
 
-		vt_check(!bad, "load-kernel-log-clean",
+		th_check(!bad, "load-kernel-log-clean",
 			 "kernel messages during the load test: %zu bytes%s%s", strlen(log),
 			 bad ? "; first bad line: " : ", no warning/BUG/lockup/stall", bad ? bad : "");
 		free(log);

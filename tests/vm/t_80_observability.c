@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * t_80_observability - the seed's operational touches: the debugfs
+ * t_80_observability - the operational touches: the debugfs
  * "Statistics" file agrees with GET_STATS, the monster_sampler:sweep
  * tracepoint fires once per sweep with tasks, duration and dropped, and the
  * init lines are in the kernel log.
@@ -29,7 +29,7 @@ static void check_debugfs(struct vt_dev *d)
 
 	if (access(STATS_FILE, F_OK) != 0 && mount("debugfs", DEBUGFS, "debugfs", 0, NULL) < 0 &&
 	    errno != EBUSY)
-		vt_note("mount debugfs: %s", strerror(errno));
+		th_note("mount debugfs: %s", strerror(errno));
 
 	/* something in the rings, then stopped so both views hold still */
 	vt_start(d->fd);
@@ -37,11 +37,10 @@ static void check_debugfs(struct vt_dev *d)
 	vt_stop(d->fd);
 	vt_get_stats_or_bail(d->fd, &st, "obs-stats");
 	n = vt_read_file(STATS_FILE, big, sizeof(big));
-	if (!vt_check(n > 0, "obs-debugfs-exists", "%s: %s (%zd bytes)", STATS_FILE,
+	if (!th_check(n > 0, "obs-debugfs-exists", "%s: %s (%zd bytes)", STATS_FILE,
 		      n > 0 ? "readable" : strerror(errno), n))
 		return;
-	for (r = 0; r < MONSTER_NR_RINGS; r++)
-		want_total += st.ring[r].produced;
+	want_total = VT_RING_SUM(&st, produced);
 
 	r = 0;
 	for (line = strtok_r(big, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
@@ -66,13 +65,13 @@ static void check_debugfs(struct vt_dev *d)
 			r++;
 		}
 	}
-	vt_check(header, "obs-debugfs-header", "the line '=== Monster Process Sampler Statistics ===' %s",
+	th_check(header, "obs-debugfs-header", "the line '=== Monster Process Sampler Statistics ===' %s",
 		 header ? "is there" : "is missing");
-	vt_check(have_total && (total == want_total || total == st.tasks_sampled),
+	th_check(have_total && (total == want_total || total == st.tasks_sampled),
 		 "obs-debugfs-total",
 		 "Total samples: %" PRIu64 " (%s); rings' produced sum %" PRIu64 ", tasks_sampled %" PRIu64,
 		 total, have_total ? "found" : "line missing", want_total, (uint64_t)st.tasks_sampled);
-	vt_check(r == MONSTER_NR_RINGS && good == MONSTER_NR_RINGS, "obs-debugfs-rings",
+	th_check(r == MONSTER_NR_RINGS && good == MONSTER_NR_RINGS, "obs-debugfs-rings",
 		 "%u 'Prime p (shard i): N samples, ring: F/S' lines, %u in order and equal to GET_STATS (produced, fill, slots)%s%s",
 		 r, good, first[0] ? "; first mismatch: " : "", first);
 }
@@ -102,13 +101,13 @@ static void check_trace(struct vt_dev *d)
 	int e1, e2;
 
 	if (!tr) {
-		vt_fail("obs-trace-event-exists", "no tracefs (tried /sys/kernel/tracing and %s/tracing)",
+		th_fail("obs-trace-event-exists", "no tracefs (tried /sys/kernel/tracing and %s/tracing)",
 			DEBUGFS);
 		return;
 	}
 	snprintf(path, sizeof(path), "%s/events/monster_sampler/sweep/format", tr);
 	n = vt_read_file(path, fmt, sizeof(fmt));
-	if (!vt_check(n > 0 && strstr(fmt, "tasks") && strstr(fmt, "duration") && strstr(fmt, "dropped"),
+	if (!th_check(n > 0 && strstr(fmt, "tasks") && strstr(fmt, "duration") && strstr(fmt, "dropped"),
 		      "obs-trace-event-exists", "%s: %s; fields tasks/duration/dropped: %d/%d/%d", path,
 		      n > 0 ? "present" : strerror(errno), n > 0 && strstr(fmt, "tasks") != NULL,
 		      n > 0 && strstr(fmt, "duration") != NULL, n > 0 && strstr(fmt, "dropped") != NULL))
@@ -165,7 +164,7 @@ static void check_trace(struct vt_dev *d)
 			prev = seq;
 		}
 	}
-	vt_check(!e1 && !e2 && lines >= 8 && good == lines && ordered && near * 2 >= lines,
+	th_check(!e1 && !e2 && lines >= 8 && good == lines && ordered && near * 2 >= lines,
 		 "obs-trace-sweeps",
 		 "enable: %s, disable: %s; %u 'sweep:' lines for >= 10 sweeps, %u with tasks=N>0 duration dropped=, %u with tasks within 20%% of last_sweep_tasks %" PRIu64
 		 ", sweep numbers increasing: %u%s%s", e1 ? strerror(e1) : "ok", e2 ? strerror(e2) : "ok",
@@ -181,11 +180,11 @@ static void check_dmesg(void)
 	long rate = -1, want = MONSTER_RATE_DEFAULT;
 
 	if (!log) {
-		vt_fail("obs-dmesg-init", "cannot read /dev/kmsg: %s", strerror(errno));
+		th_fail("obs-dmesg-init", "cannot read /dev/kmsg: %s", strerror(errno));
 		return;
 	}
 	init = strstr(log, "Monster Process Sampler initialized successfully");
-	vt_check(init != NULL, "obs-dmesg-init", "'Monster Process Sampler initialized successfully' %s",
+	th_check(init != NULL, "obs-dmesg-init", "'Monster Process Sampler initialized successfully' %s",
 		 init ? "in the kernel log" : "not in the kernel log");
 	if (vt_read_file("/sys/module/monster/parameters/rate_hz", buf, sizeof(buf)) > 0)
 		want = strtol(buf, NULL, 10);
@@ -202,7 +201,7 @@ static void check_dmesg(void)
 		if (at)
 			memcpy(l, at, len);
 		l[len] = 0;
-		vt_check(at && rate == want && strstr(l, " Hz") && strstr(l, "15 rings"),
+		th_check(at && rate == want && strstr(l, " Hz") && strstr(l, "15 rings"),
 			 "obs-dmesg-sampling-at", "%s%s (want 'Sampling at %ld Hz, 15 rings, ...')",
 			 at ? "found: " : "no 'Sampling at' line", l, want);
 	}
@@ -212,14 +211,11 @@ static void check_dmesg(void)
 int main(void)
 {
 	struct vt_dev d;
-	int err;
 
 	vt_begin("t_80_observability");
 	vt_open_or_bail(&d, "obs-open");
 	vt_stop(d.fd);
-	err = vt_set_rate_scope(d.fd, 100, MONSTER_SCOPE_PROCESS);
-	if (err)
-		vt_bail("obs-config", "SET_CONFIG: %s", strerror(err));
+	vt_set_rate_scope_or_bail(d.fd, 100, MONSTER_SCOPE_PROCESS, "obs-config");
 	check_debugfs(&d);
 	check_trace(&d);
 	check_dmesg();

@@ -25,6 +25,7 @@
  */
 #include "vmstress.h"
 
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -57,13 +58,13 @@ static int hostile_main(void *argp)
 {
 	const struct hostile_arg *a = argp;
 	struct vt_dev d;
-	struct vs_rng rng;
+	struct th_rng rng;
 	volatile uint64_t *words;
 	volatile unsigned char *bytes;
 	size_t nwords, i;
 	uint64_t slots;
 
-	vs_rng_init(&rng, g_seed, 100 + (uint64_t)a->id);
+	th_rng_init(&rng, g_seed, 100 + (uint64_t)a->id);
 	if (vt_open(&d) || vt_map(&d))
 		return 2;
 	words = (volatile uint64_t *)d.tails;
@@ -75,16 +76,16 @@ static int hostile_main(void *argp)
 		if (!a->plausible) {
 			/* every byte of the page, 8 at a time, then some single bytes */
 			for (i = 0; i < nwords; i++)
-				words[i] = vs_rand(&rng);
+				words[i] = th_rand(&rng);
 			for (i = 0; i < 64; i++)
-				bytes[vs_below(&rng, d.info.tails_size)] = (unsigned char)vs_rand(&rng);
+				bytes[th_below(&rng, d.info.tails_size)] = (unsigned char)th_rand(&rng);
 		} else {
 			for (i = 0; i < 64; i++) {
-				unsigned int r = (unsigned int)vs_below(&rng, MONSTER_NR_RINGS);
+				unsigned int r = (unsigned int)th_below(&rng, MONSTER_NR_RINGS);
 				uint64_t h = __atomic_load_n(&d.hdr->ring[r].head, __ATOMIC_ACQUIRE);
 				uint64_t v;
 
-				switch (vs_below(&rng, 12)) {
+				switch (th_below(&rng, 12)) {
 				case 0: v = h; break;
 				case 1: v = h + 1; break;
 				case 2: v = h - 1; break;
@@ -93,13 +94,13 @@ static int hostile_main(void *argp)
 				case 5: v = 0; break;
 				case 6: v = UINT64_MAX; break;
 				case 7: v = h / 2; break;
-				case 8: v = vs_below(&rng, h + 2 * slots + 1); break;
-				case 9: v = h - vs_below(&rng, slots + 1); break;
+				case 8: v = th_below(&rng, h + 2 * slots + 1); break;
+				case 9: v = h - th_below(&rng, slots + 1); break;
 				case 10: v = (uint64_t)1 << 63; break;
-				default: v = vs_rand(&rng); break;
+				default: v = th_rand(&rng); break;
 				}
-				if (vs_below(&rng, 8) == 0)	/* a torn, byte-wise store */
-					bytes[r * sizeof(struct monster_ring_tail) + vs_below(&rng, 8)] =
+				if (th_below(&rng, 8) == 0)	/* a torn, byte-wise store */
+					bytes[r * sizeof(struct monster_ring_tail) + th_below(&rng, 8)] =
 						(unsigned char)v;
 				else
 					__atomic_store_n(&d.tails[r].tail, v, __ATOMIC_RELEASE);
@@ -151,16 +152,6 @@ static void reset_shared(void)
 	memset((void *)sh, 0, sizeof(*sh));
 }
 
-static uint64_t sum_bad_tails(const struct monster_stats *st)
-{
-	uint64_t n = 0;
-	unsigned int r;
-
-	for (r = 0; r < MONSTER_NR_RINGS; r++)
-		n += st->ring[r].bad_tails;
-	return n;
-}
-
 static void stop_children(pid_t *pids, int n)
 {
 	int i;
@@ -175,7 +166,7 @@ static void scan_rings(const struct vt_dev *d, const char *name)
 {
 	static const struct monster_sample zero;
 	uint64_t slots = d->info.ring_slots, idx, nzero = 0, nrec = 0, nbad = 0;
-	uint64_t now = vt_now_ns();
+	uint64_t now = th_now_ns();
 	char first[400] = "", desc[300];
 	unsigned int r, bad;
 
@@ -197,7 +188,7 @@ static void scan_rings(const struct vt_dev *d, const char *name)
 					 idx, bad, vt_describe(s, desc, sizeof(desc)));
 		}
 	}
-	vt_check(nbad == 0 && nrec > 0, name,
+	th_check(nbad == 0 && nrec > 0, name,
 		 "%" PRIu64 " records and %" PRIu64 " empty slots scanned, %" PRIu64 " bad%s%s", nrec,
 		 nzero, nbad, nbad ? "; first: " : "", first);
 }
@@ -213,7 +204,7 @@ static void hostile_run(bool plausible, uint32_t rate, unsigned int ms, const ch
 	struct monster_stats st0, st1;
 	pid_t pids[3];
 	char name[128];
-	uint64_t t0, secs_ms, sweeps, passes, rings_with = 0;
+	uint64_t t0, secs_ms, sweeps, passes, rings_with = 0, bad0, bad1;
 	unsigned int r;
 	int i, n = 0, err;
 
@@ -224,9 +215,7 @@ static void hostile_run(bool plausible, uint32_t rate, unsigned int ms, const ch
 	if (err)
 		vt_bail("hostile-setup", "honest consumer: open/map: %s", strerror(-err));
 	c->guard = plausible;
-	err = vt_set_rate_scope(c->d.fd, rate, MONSTER_SCOPE_PROCESS);
-	if (err)
-		vt_bail("hostile-setup", "SET_CONFIG rate %u: %s", rate, strerror(err));
+	vt_set_rate_scope_or_bail(c->d.fd, rate, MONSTER_SCOPE_PROCESS, "hostile-setup");
 	vt_get_stats_or_bail(c->d.fd, &st0, "hostile-setup");
 
 	for (i = 0; i < 2; i++) {
@@ -241,16 +230,14 @@ static void hostile_run(bool plausible, uint32_t rate, unsigned int ms, const ch
 	if (pids[n] > 0)
 		n++;
 	if (n != 3)
-		vt_fail("hostile-setup", "only %d of 3 hostile children started", n);
+		th_fail("hostile-setup", "only %d of 3 hostile children started", n);
 
 	err = vt_start(c->d.fd);
 	if (err)
 		vt_bail("hostile-setup", "START: %s", strerror(err));
-	t0 = vt_now_ns();
-	while (vt_now_ns() - t0 < (uint64_t)ms * 1000000ULL)
-		if (!vs_consume(c))
-			vt_sleep_ms(1);
-	secs_ms = (vt_now_ns() - t0) / 1000000ULL;
+	t0 = th_now_ns();
+	vs_consume_for(c, ms);
+	secs_ms = (th_now_ns() - t0) / 1000000ULL;
 	vt_stop(c->d.fd);
 	stop_children(pids, n);
 	vt_get_stats_or_bail(c->d.fd, &st1, "hostile-setup");
@@ -263,11 +250,13 @@ static void hostile_run(bool plausible, uint32_t rate, unsigned int ms, const ch
 		rings_with += c->consumed[r] > 0;
 
 	snprintf(name, sizeof(name), "%s-writers-active", pfx);
-	vt_check(passes > 0 && sum_bad_tails(&st1) > sum_bad_tails(&st0), name,
+	bad0 = VT_RING_SUM(&st0, bad_tails);
+	bad1 = VT_RING_SUM(&st1, bad_tails);
+	th_check(passes > 0 && bad1 > bad0, name,
 		 "%" PRIu64 " passes over the tails page by 2 writers; bad_tails %" PRIu64 " -> %" PRIu64,
-		 passes, sum_bad_tails(&st0), sum_bad_tails(&st1));
+		 passes, bad0, bad1);
 	snprintf(name, sizeof(name), "%s-stats-consistent", pfx);
-	vt_check(sh->stats_calls > 0 && sh->stats_bad == 0 && sh->stats_err == 0, name,
+	th_check(sh->stats_calls > 0 && sh->stats_bad == 0 && sh->stats_err == 0, name,
 		 "%" PRIu64 " GET_STATS while sampling: %" PRIu64 " with tail > head or fill > slots, %" PRIu64
 		 " errors%s%s", (uint64_t)sh->stats_calls, (uint64_t)sh->stats_bad,
 		 (uint64_t)sh->stats_err, sh->stats_bad ? "; first: " : "", sh->stats_first);
@@ -276,7 +265,7 @@ static void hostile_run(bool plausible, uint32_t rate, unsigned int ms, const ch
 	 * is slow and four busy processes share two CPUs with it).
 	 */
 	snprintf(name, sizeof(name), "%s-sampling-kept-up", pfx);
-	vt_check(sweeps * 50 * 1000 >= (uint64_t)rate * secs_ms && rings_with >= 10, name,
+	th_check(sweeps * 50 * 1000 >= (uint64_t)rate * secs_ms && rings_with >= 10, name,
 		 "%" PRIu64 " sweeps in %" PRIu64 " ms at %u Hz (overruns %" PRIu64 "), records in %" PRIu64
 		 " of 15 rings", sweeps, secs_ms, rate, (uint64_t)(st1.overruns - st0.overruns), rings_with);
 	if (plausible) {
@@ -297,28 +286,28 @@ struct victim_arg {
 static int victim_main(void *argp)
 {
 	const struct victim_arg *a = argp;
-	struct vs_rng rng;
+	struct th_rng rng;
 	struct vt_dev d;
 	volatile unsigned long sum = 0;
 	size_t i;
 
-	vs_rng_init(&rng, a->seed, 7);
+	th_rng_init(&rng, a->seed, 7);
 	if (vt_open(&d))
 		return 2;
-	if (vs_below(&rng, 4) && vt_map(&d) == 0) {
+	if (th_below(&rng, 4) && vt_map(&d) == 0) {
 		for (;;) {
-			switch (vs_below(&rng, 4)) {
+			switch (th_below(&rng, 4)) {
 			case 0:
 				for (i = 0; i < d.info.tails_size / 8; i++)
-					((volatile uint64_t *)d.tails)[i] = vs_rand(&rng);
+					((volatile uint64_t *)d.tails)[i] = th_rand(&rng);
 				break;
 			case 1:
 				for (i = 0; i < d.info.data_size; i += 4096)
 					sum += d.data[i];
 				break;
 			case 2:
-				vt_set_rate_scope(d.fd, 1 + (uint32_t)vs_below(&rng, 2000),
-						  (uint32_t)vs_below(&rng, 2));
+				vt_set_rate_scope(d.fd, 1 + (uint32_t)th_below(&rng, 2000),
+						  (uint32_t)th_below(&rng, 2));
 				break;
 			default:
 				vt_start(d.fd);
@@ -327,31 +316,31 @@ static int victim_main(void *argp)
 		}
 	}
 	for (;;)
-		vt_set_rate_scope(d.fd, 1 + (uint32_t)vs_below(&rng, 2000), (uint32_t)vs_below(&rng, 2));
+		vt_set_rate_scope(d.fd, 1 + (uint32_t)th_below(&rng, 2000), (uint32_t)th_below(&rng, 2));
 	return 0;
 }
 
 static void killed_run(unsigned int ms)
 {
-	struct vs_rng rng;
+	struct th_rng rng;
 	struct vt_dev d;
 	struct monster_config c0;
 	uint64_t t0, cycles = 0;
 	int err, e1, e2;
 
-	vs_rng_init(&rng, g_seed, 3);
+	th_rng_init(&rng, g_seed, 3);
 	vt_open_or_bail(&d, "hostile-killed-setup");
 	vt_get_config(d.fd, &c0);
 	vt_set_rate_scope(d.fd, 1000, MONSTER_SCOPE_PROCESS);
 	vt_start(d.fd);
-	t0 = vt_now_ns();
-	while (vt_now_ns() - t0 < (uint64_t)ms * 1000000ULL) {
-		struct victim_arg a = { .seed = vs_rand(&rng) };
+	t0 = th_now_ns();
+	while (th_now_ns() - t0 < (uint64_t)ms * 1000000ULL) {
+		struct victim_arg a = { .seed = th_rand(&rng) };
 		pid_t pid = vt_spawn("monster-victim", victim_main, &a, false);
 
 		if (pid < 0)
 			break;
-		vt_sleep_ns(vs_below(&rng, 3000000));
+		th_sleep_ns(th_below(&rng, 3000000));
 		vt_kill(pid);
 		cycles++;
 	}
@@ -359,9 +348,9 @@ static void killed_run(unsigned int ms)
 	vt_stop(d.fd);
 	err = vt_set_config(d.fd, &c0);
 	/* nobody else has the device open or mapped now: a resize must work */
-	e1 = vs_set_slots(d.fd, 1024);
-	e2 = vs_set_slots(d.fd, c0.ring_slots);
-	vt_check(cycles >= 20 && !err && !e1 && !e2, "hostile-killed-no-leaked-refs",
+	e1 = vt_set_slots(d.fd, 1024);
+	e2 = vt_set_slots(d.fd, c0.ring_slots);
+	th_check(cycles >= 20 && !err && !e1 && !e2, "hostile-killed-no-leaked-refs",
 		 "%" PRIu64 " processes killed mid-use; then restore config: %s, resize to 1024: %s, back to %u: %s",
 		 cycles, err ? strerror(err) : "ok", e1 ? strerror(e1) : "ok", c0.ring_slots,
 		 e2 ? strerror(e2) : "ok");
@@ -375,10 +364,7 @@ int main(void)
 {
 	unsigned int ms;
 
-	vt_begin("t_90_hostile");
-	vs_watchdog(vs_long() ? 600 : 170);
-	g_seed = vs_seed();
-	g_mark = vt_kmsg_mark();
+	g_seed = vs_begin("t_90_hostile", 600, &g_mark);
 	sh = vt_shared_alloc(sizeof(*sh));
 	if (!sh)
 		vt_bail("hostile-setup", "shared memory: %s", strerror(errno));

@@ -29,8 +29,10 @@
  */
 #include "vmstress.h"
 
+#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -86,7 +88,7 @@ static int err_slot(int e)
 	}
 }
 
-static void tally_add(struct tally *t, int got, bool ok, const char *fmt, ...) VT_PRINTF(4, 5);
+static void tally_add(struct tally *t, int got, bool ok, const char *fmt, ...) TH_PRINTF(4, 5);
 static void tally_add(struct tally *t, int got, bool ok, const char *fmt, ...)
 {
 	va_list ap;
@@ -106,7 +108,7 @@ static void tally_add(struct tally *t, int got, bool ok, const char *fmt, ...)
 
 static void tally_report(const struct tally *t, const char *name, const char *what)
 {
-	vt_check(t->calls > 0 && t->mismatches == 0 && t->undocumented == 0, name,
+	th_check(t->calls > 0 && t->mismatches == 0 && t->undocumented == 0, name,
 		 "%s: %" PRIu64 " calls (0:%" PRIu64 " ENOTTY:%" PRIu64 " EINVAL:%" PRIu64
 		 " EFAULT:%" PRIu64 " EBUSY:%" PRIu64 " EBADF:%" PRIu64 " ENOMEM:%" PRIu64
 		 " other:%" PRIu64 "), %" PRIu64 " not as predicted%s%s",
@@ -184,7 +186,7 @@ static void ro_fill(struct mem *m, const void *src, size_t len)
 }
 
 /* A pointer for a struct of sz bytes; kinds limited to what exists (and to 32 bits). */
-static struct ptr pick_ptr(struct vs_rng *r, const struct mem *m, size_t sz, bool low32,
+static struct ptr pick_ptr(struct th_rng *r, const struct mem *m, size_t sz, bool low32,
 			   bool for_read)
 {
 	struct ptr p = { 0 };
@@ -193,7 +195,7 @@ static struct ptr pick_ptr(struct vs_rng *r, const struct mem *m, size_t sz, boo
 	if (sz < 2 || sz > (size_t)page)
 		sz = 64;
 	for (;;) {
-		k = vs_below(r, 3) ? P_VALID : (unsigned int)vs_below(r, P_NKIND);
+		k = th_below(r, 3) ? P_VALID : (unsigned int)th_below(r, P_NKIND);
 		if ((k == P_HDRS && !m->hdrs) || (k == P_TAILS && !m->tails))
 			continue;
 		if (low32 && (k == P_KERNEL || k == P_NONCANON || k == P_HIGHUSER))
@@ -204,21 +206,21 @@ static struct ptr pick_ptr(struct vs_rng *r, const struct mem *m, size_t sz, boo
 	switch (p.kind) {
 	case P_VALID:
 		/* any offset, aligned or not, inside the two pages */
-		p.p = m->rw + vs_below(r, 2 * (size_t)page - sz + 1);
+		p.p = m->rw + th_below(r, 2 * (size_t)page - sz + 1);
 		p.readable = p.writable = true;
 		break;
 	case P_NULL: p.p = NULL; break;
 	case P_ONE: p.p = (void *)1; break;
-	case P_UNMAPPED: p.p = m->unmapped + vs_below(r, (size_t)page - sz + 1); break;
+	case P_UNMAPPED: p.p = m->unmapped + th_below(r, (size_t)page - sz + 1); break;
 	case P_KERNEL:
-		p.p = (void *)(vs_below(r, 2) ? 0xffffffff81000000UL : 0xffff888000000000UL);
+		p.p = (void *)(th_below(r, 2) ? 0xffffffff81000000UL : 0xffff888000000000UL);
 		break;
 	case P_NONCANON:
-		p.p = (void *)(vs_below(r, 2) ? 0x0000800000000000UL : 0x8000000000000000UL);
+		p.p = (void *)(th_below(r, 2) ? 0x0000800000000000UL : 0x8000000000000000UL);
 		break;
-	case P_HIGHUSER: p.p = (void *)(0x00007ffffffff000UL + vs_below(r, 4096 - sz)); break;
+	case P_HIGHUSER: p.p = (void *)(0x00007ffffffff000UL + th_below(r, 4096 - sz)); break;
 	case P_STRADDLE:
-		p.p = m->straddle + page - 1 - vs_below(r, sz - 1);
+		p.p = m->straddle + page - 1 - th_below(r, sz - 1);
 		break;
 	case P_RO:
 		p.p = m->ro + page - sz;
@@ -226,11 +228,11 @@ static struct ptr pick_ptr(struct vs_rng *r, const struct mem *m, size_t sz, boo
 		break;
 	case P_HDRS:
 		/* offset 0 (the magic) or a ring header's constant data_offset */
-		p.p = (void *)(m->hdrs + (vs_below(r, 2) ? 0 : 64 * (1 + vs_below(r, 15)) + 24));
+		p.p = (void *)(m->hdrs + (th_below(r, 2) ? 0 : 64 * (1 + th_below(r, 15)) + 24));
 		p.readable = (size_t)((const unsigned char *)p.p - m->hdrs) + sz <= m->hdrs_size;
 		break;
 	case P_TAILS:
-		p.p = m->tails + vs_below(r, (size_t)page - sz + 1);
+		p.p = m->tails + th_below(r, (size_t)page - sz + 1);
 		p.readable = p.writable = true;
 		break;
 	default:
@@ -292,40 +294,40 @@ static void model_apply(struct model *m, const struct monster_config *c, bool re
 }
 
 /* a random config: the model's, with a few fields set to valid, boundary or wild values */
-static void random_config(struct vs_rng *r, const struct model *m, struct monster_config *c)
+static void random_config(struct th_rng *r, const struct model *m, struct monster_config *c)
 {
 	static const uint32_t rates[] = { 0, 1, 2, 10, 100, 999, 1000, 5000, 9999, 10000, 10001,
 					  0x7fffffff, 0x80000000, 0xffffffff };
 	static const uint32_t slots[] = { 0, 1, 63, 64, 100, 128, 1024, 4096, 16384, 65536,
 					  262144, 262145, 524288, 0x80000000, 0xffffffff };
 	static const int32_t nodes[] = { -1, 0, 1, 2, 63, 1023, 1024, -2, INT32_MIN, INT32_MAX };
-	unsigned int n = (unsigned int)vs_below(r, 4), i;
+	unsigned int n = (unsigned int)th_below(r, 4), i;
 
 	*c = m->cfg;
 	for (i = 0; i < n; i++) {
-		switch (vs_below(r, 11)) {
-		case 0: c->rate_hz = vs_below(r, 3) ? rates[vs_below(r, VT_ARRAY_SIZE(rates))]
-						    : (uint32_t)vs_rand(r);
+		switch (th_below(r, 11)) {
+		case 0: c->rate_hz = th_below(r, 3) ? rates[th_below(r, TH_ARRAY_SIZE(rates))]
+						    : (uint32_t)th_rand(r);
 			break;
-		case 1: c->scope = vs_below(r, 3) ? (uint32_t)vs_below(r, 3) : (uint32_t)vs_rand(r);
+		case 1: c->scope = th_below(r, 3) ? (uint32_t)th_below(r, 3) : (uint32_t)th_rand(r);
 			break;
-		case 2: c->ring_slots = vs_below(r, 4) ? slots[vs_below(r, VT_ARRAY_SIZE(slots))]
-						       : (uint32_t)vs_rand(r);
+		case 2: c->ring_slots = th_below(r, 4) ? slots[th_below(r, TH_ARRAY_SIZE(slots))]
+						       : (uint32_t)th_rand(r);
 			break;
-		case 3: c->numa_node = vs_below(r, 4) ? nodes[vs_below(r, VT_ARRAY_SIZE(nodes))]
-						      : (int32_t)vs_rand(r);
+		case 3: c->numa_node = th_below(r, 4) ? nodes[th_below(r, TH_ARRAY_SIZE(nodes))]
+						      : (int32_t)th_rand(r);
 			break;
-		case 4: c->flags = (uint32_t)1 << vs_below(r, 32); break;
-		case 5: c->__pad = (uint32_t)vs_rand(r) | 1; break;
-		case 6: c->__reserved[vs_below(r, 2)] = vs_rand(r) | 1; break;
-		case 9: c->keyframe = vs_below(r, 2) ? (uint32_t)vs_below(r, 200)
-						     : (uint32_t)vs_rand(r);
+		case 4: c->flags = (uint32_t)1 << th_below(r, 32); break;
+		case 5: c->__pad = (uint32_t)th_rand(r) | 1; break;
+		case 6: c->__reserved[th_below(r, 2)] = th_rand(r) | 1; break;
+		case 9: c->keyframe = th_below(r, 2) ? (uint32_t)th_below(r, 200)
+						     : (uint32_t)th_rand(r);
 			break;
-		case 10: c->sweep_threads = vs_below(r, 2) ? (uint32_t)vs_below(r, 4)
-							   : (uint32_t)vs_rand(r);
+		case 10: c->sweep_threads = th_below(r, 2) ? (uint32_t)th_below(r, 4)
+							   : (uint32_t)th_rand(r);
 			break;
-		case 7: c->rate_hz = 1 + (uint32_t)vs_below(r, 2000); break;	/* valid and tame */
-		default: c->scope = (uint32_t)vs_below(r, 2); break;
+		case 7: c->rate_hz = 1 + (uint32_t)th_below(r, 2000); break;	/* valid and tame */
+		default: c->scope = (uint32_t)th_below(r, 2); break;
 		}
 	}
 }
@@ -335,7 +337,7 @@ static void random_config(struct vs_rng *r, const struct model *m, struct monste
 enum fdkind { F_RW, F_RO, F_WO, F_CLOSED };
 
 struct fuzzer {
-	struct vs_rng rng;
+	struct th_rng rng;
 	struct model m;
 	struct mem mem;
 	bool low32;		/* through int $0x80 */
@@ -389,27 +391,27 @@ static bool vfs_type(unsigned long cmd)
 	return t == 0x00 || t == 'T' || t == 'X' || t == 'f' || t == 0x15 || t == 0x94;
 }
 
-static unsigned long random_unknown_cmd(struct vs_rng *r)
+static unsigned long random_unknown_cmd(struct th_rng *r)
 {
 	static const unsigned int sizes[] = { 0, 1, 4, 8, 48, 64, 192, 1064, 4096, 16383 };
 	unsigned long cmd;
 
 	do {
-		switch (vs_below(r, 4)) {
+		switch (th_below(r, 4)) {
 		case 0:
-			cmd = (uint32_t)vs_rand(r);
+			cmd = (uint32_t)th_rand(r);
 			break;
 		case 1:
-			cmd = _IOC((unsigned int)vs_below(r, 4), MONSTER_IOC_MAGIC,
-				   (unsigned int)vs_below(r, 256), (unsigned int)vs_below(r, 1 << 14));
+			cmd = _IOC((unsigned int)th_below(r, 4), MONSTER_IOC_MAGIC,
+				   (unsigned int)th_below(r, 256), (unsigned int)th_below(r, 1 << 14));
 			break;
 		case 2:
-			cmd = _IOC((unsigned int)vs_below(r, 4), MONSTER_IOC_MAGIC,
-				   (unsigned int)vs_below(r, 10),
-				   sizes[vs_below(r, VT_ARRAY_SIZE(sizes))]);
+			cmd = _IOC((unsigned int)th_below(r, 4), MONSTER_IOC_MAGIC,
+				   (unsigned int)th_below(r, 10),
+				   sizes[th_below(r, TH_ARRAY_SIZE(sizes))]);
 			break;
 		default:
-			cmd = known[vs_below(r, NKNOWN)] ^ (1UL << vs_below(r, 32));
+			cmd = known[th_below(r, NKNOWN)] ^ (1UL << th_below(r, 32));
 			break;
 		}
 	} while (is_known(cmd) || vfs_type(cmd));
@@ -462,7 +464,7 @@ static void check_get(struct fuzzer *f, unsigned long cmd, const void *buf)
 /* one real or near-miss command, predicted by the model */
 static void fuzz_one(struct fuzzer *f)
 {
-	struct vs_rng *r = &f->rng;
+	struct th_rng *r = &f->rng;
 	struct model *m = &f->m;
 	enum fdkind fk;
 	unsigned long cmd;
@@ -473,7 +475,7 @@ static void fuzz_one(struct fuzzer *f)
 	size_t sz;
 
 	/* the file */
-	switch (vs_below(r, 10)) {
+	switch (th_below(r, 10)) {
 	case 0: fk = F_RO; break;
 	case 1: fk = F_WO; break;
 	case 2: fk = F_CLOSED; break;
@@ -485,11 +487,11 @@ static void fuzz_one(struct fuzzer *f)
 	writeable_fd = fk == F_RW || fk == F_WO;
 
 	/* the command */
-	if (vs_below(r, 10) == 0)
+	if (th_below(r, 10) == 0)
 		cmd = random_unknown_cmd(r);
 	else
 		/* START/STOP rarer: each real one puts a line in the kernel log */
-		switch (vs_below(r, 40)) {
+		switch (th_below(r, 40)) {
 		case 0: case 1: case 2: case 3: case 4: case 5: cmd = MONSTER_IOC_GET_INFO; break;
 		case 6: case 7: case 8: case 9: cmd = MONSTER_IOC_GET_CONFIG; break;
 		case 10: case 11: case 12: case 13: case 14: case 15: cmd = MONSTER_IOC_GET_STATS; break;
@@ -505,7 +507,7 @@ static void fuzz_one(struct fuzzer *f)
 	 * while running and STOP while stopped (no transition) stay common.
 	 */
 	if (((cmd == MONSTER_IOC_START && !m->running) || (cmd == MONSTER_IOC_STOP && m->running)) &&
-	    (fk == F_RW || fk == F_WO) && vs_below(r, 8))
+	    (fk == F_RW || fk == F_WO) && th_below(r, 8))
 		cmd = MONSTER_IOC_GET_STATS;
 	/* an unknown command's argument is never touched: any 64 bytes do */
 	sz = is_known(cmd) ? cmd_size(cmd) : 64;
@@ -675,12 +677,12 @@ static void model_sync(struct fuzzer *f)
 
 static void run_model_phase(struct fuzzer *f, unsigned int ms, bool all_fds, unsigned int map_every)
 {
-	uint64_t t0 = vt_now_ns(), n = 0;
+	uint64_t t0 = th_now_ns(), n = 0;
 
 	open_fds(f, all_fds);
 	model_sync(f);
-	while (vt_now_ns() - t0 < (uint64_t)ms * 1000000ULL) {
-		if (map_every && vs_below(&f->rng, map_every) == 0)
+	while (th_now_ns() - t0 < (uint64_t)ms * 1000000ULL) {
+		if (map_every && th_below(&f->rng, map_every) == 0)
 			set_mapped(f, !f->m.mapped);
 		fuzz_one(f);
 		n++;
@@ -690,21 +692,21 @@ static void run_model_phase(struct fuzzer *f, unsigned int ms, bool all_fds, uns
 	close_fds(f);
 }
 
-static void phase_raw(struct vs_rng *r, unsigned int ms)
+static void phase_raw(struct th_rng *r, unsigned int ms)
 {
 	struct tally t = { 0 };
 	struct mem m;
-	uint64_t t0 = vt_now_ns();
+	uint64_t t0 = th_now_ns();
 	int fd = open(MONSTER_DEVICE_PATH, O_RDWR | O_CLOEXEC), got, i;
 
 	if (fd < 0 || mem_init(&m, false))
 		vt_bail("fuzz-setup", "open/mmap: %s", strerror(errno));
-	while (vt_now_ns() - t0 < (uint64_t)ms * 1000000ULL) {
+	while (th_now_ns() - t0 < (uint64_t)ms * 1000000ULL) {
 		for (i = 0; i < 64; i++) {
 			unsigned long cmd = random_unknown_cmd(r);
 			struct ptr p = pick_ptr(r, &m, 64, false, true);
 
-			got = vt_ioctl(fd, cmd, vs_below(r, 4) ? p.p : (void *)(uintptr_t)vs_rand(r));
+			got = vt_ioctl(fd, cmd, th_below(r, 4) ? p.p : (void *)(uintptr_t)th_rand(r));
 			tally_add(&t, got, got == ENOTTY, "cmd %#lx (dir %lu type %#lx nr %#lx size %lu): %s",
 				  cmd, (unsigned long)_IOC_DIR(cmd), (unsigned long)_IOC_TYPE(cmd),
 				  (unsigned long)_IOC_NR(cmd), (unsigned long)_IOC_SIZE(cmd), estr(got));
@@ -729,31 +731,31 @@ struct par {
 static void *par_main(void *arg)
 {
 	struct par *p = arg;
-	struct vs_rng r;
+	struct th_rng r;
 	struct mem m;
 	struct model dummy = { 0 };
 
-	vs_rng_init(&r, g_seed, 1000 + (uint64_t)p->id);
+	th_rng_init(&r, g_seed, 1000 + (uint64_t)p->id);
 	if (mem_init(&m, false))
 		return NULL;
-	while (vt_now_ns() < p->end_ns) {
-		unsigned long cmd = vs_below(&r, 4) ? known[vs_below(&r, NKNOWN)] : random_unknown_cmd(&r);
+	while (th_now_ns() < p->end_ns) {
+		unsigned long cmd = th_below(&r, 4) ? known[th_below(&r, NKNOWN)] : random_unknown_cmd(&r);
 		struct ptr ptr;
 		struct monster_config c;
 		int got;
 
 		/* fewer real START/STOPs: each one is a kernel log line */
-		if ((cmd == MONSTER_IOC_START || cmd == MONSTER_IOC_STOP) && vs_below(&r, 32))
+		if ((cmd == MONSTER_IOC_START || cmd == MONSTER_IOC_STOP) && th_below(&r, 32))
 			cmd = MONSTER_IOC_GET_STATS;
 		ptr = pick_ptr(&r, &m, is_known(cmd) ? cmd_size(cmd) : 64, false, true);
 		if (cmd == MONSTER_IOC_SET_CONFIG && ptr.kind == P_VALID) {
-			dummy.cfg.rate_hz = 1 + (uint32_t)vs_below(&r, 3000);
+			dummy.cfg.rate_hz = 1 + (uint32_t)th_below(&r, 3000);
 			dummy.cfg.ring_slots = 16384;
 			random_config(&r, &dummy, &c);
 			/* a resize can succeed only if nothing else is open: never here */
 			memcpy(ptr.p, &c, sizeof(c));
 		}
-		got = vt_ioctl(p->fds[vs_below(&r, 4) == 0], cmd, ptr.p);
+		got = vt_ioctl(p->fds[th_below(&r, 4) == 0], cmd, ptr.p);
 		p->calls++;
 		if (!documented(got) && !p->undocumented++) {
 			p->first_err = got;
@@ -772,7 +774,7 @@ static void *par_mapper(void *arg)
 	d.fd = p->fds[0];
 	if (vt_info(&d))
 		return NULL;
-	while (vt_now_ns() < p->end_ns) {
+	while (th_now_ns() < p->end_ns) {
 		if (vt_map(&d) == 0) {
 			vt_drain(&d);
 			vt_unmap(&d);
@@ -798,7 +800,7 @@ static void phase_parallel(unsigned int ms)
 		memset(&p[i], 0, sizeof(p[i]));
 		p[i].fds[0] = fds[0];
 		p[i].fds[1] = fds[1];
-		p[i].end_ns = vt_now_ns() + (uint64_t)ms * 1000000ULL;
+		p[i].end_ns = th_now_ns() + (uint64_t)ms * 1000000ULL;
 		p[i].id = i;
 		if (pthread_create(&th[i], NULL, i < 4 ? par_main : par_mapper, &p[i]) == 0)
 			started |= 1 << i;
@@ -817,7 +819,7 @@ static void phase_parallel(unsigned int ms)
 	vt_stop(fds[0]);
 	close(fds[1]);
 	close(fds[0]);
-	vt_check(started == 0x1f && calls > 0 && undoc == 0, "fuzz-parallel-documented-errors",
+	th_check(started == 0x1f && calls > 0 && undoc == 0, "fuzz-parallel-documented-errors",
 		 "4 threads fuzzing shared O_RDWR/O_RDONLY fds + 1 mapping/unmapping: %" PRIu64
 		 " calls, %" PRIu64 " undocumented errors%s%s (cmd %#lx)", calls, undoc,
 		 undoc ? ", first " : "", undoc ? estr(first) : "", first_cmd);
@@ -829,15 +831,12 @@ int main(void)
 	struct tally *t_model = calloc(1, sizeof(*t_model)), *t_resize = calloc(1, sizeof(*t_resize));
 	struct tally *t_compat = calloc(1, sizeof(*t_compat)), *t_gets = calloc(1, sizeof(*t_gets));
 	struct monster_config def, now;
-	struct vs_rng rr;
+	struct th_rng rr;
 	char buf[8];
 	int e;
 
-	vt_begin("t_91_ioctl_fuzz");
-	vs_watchdog(vs_long() ? 900 : 170);
+	g_seed = vs_begin("t_91_ioctl_fuzz", 900, &g_mark);
 	page = sysconf(_SC_PAGESIZE);
-	g_seed = vs_seed();
-	g_mark = vt_kmsg_mark();
 	if (!f || !t_model || !t_resize || !t_compat || !t_gets)
 		vt_bail("fuzz-setup", "out of memory");
 	vt_spawn_variety(3);
@@ -854,11 +853,11 @@ int main(void)
 		g_map.fd = -1;
 	}
 
-	vs_rng_init(&rr, g_seed, 1);
+	th_rng_init(&rr, g_seed, 1);
 	phase_raw(&rr, vs_ms(1000, 10000));
 
 	/* model: three fds open, mapping on and off: no resize can succeed */
-	vs_rng_init(&f->rng, g_seed, 2);
+	th_rng_init(&f->rng, g_seed, 2);
 	f->m.node0_ok = vt_read_file("/sys/devices/system/node/has_memory", buf, sizeof(buf)) <= 0 ||
 			buf[0] == '0';
 	if (mem_init(&f->mem, false))
@@ -886,15 +885,15 @@ int main(void)
 		if (fd >= 0)
 			close(fd);
 		if (e == ENOSYS) {
-			vt_skip("fuzz-model-compat", "no 32-bit syscall entry (ia32 emulation off)");
+			th_skip("fuzz-model-compat", "no 32-bit syscall entry (ia32 emulation off)");
 		} else if (e) {
-			vt_fail("fuzz-model-compat", "GET_CONFIG through int $0x80: %s", estr(e));
+			th_fail("fuzz-model-compat", "GET_CONFIG through int $0x80: %s", estr(e));
 		} else {
 			f->low32 = true;
 			if (mem_init(&f->mem, true))
 				vt_bail("fuzz-setup", "mmap MAP_32BIT: %s", strerror(errno));
 			f->t = t_compat;
-			run_model_phase(f, vs_ms(1500, 15000), vs_below(&rr, 2), 100);
+			run_model_phase(f, vs_ms(1500, 15000), th_below(&rr, 2), 100);
 			tally_report(t_compat, "fuzz-model-compat",
 				     "real and unknown commands through the 32-bit entry (compat_ioctl)");
 			f->low32 = false;
@@ -913,7 +912,7 @@ int main(void)
 		e1 = vt_stop(fd);
 		e2 = vt_set_config(fd, &def);
 		vt_get_config(fd, &now);
-		vt_check(!e1 && !e2 && memcmp(&now, &def, sizeof(def)) == 0, "fuzz-default-config-restored",
+		th_check(!e1 && !e2 && memcmp(&now, &def, sizeof(def)) == 0, "fuzz-default-config-restored",
 			 "STOP %s, SET_CONFIG defaults %s; now rate %u scope %u slots %u node %d",
 			 estr(e1), estr(e2), now.rate_hz, now.scope, now.ring_slots, now.numa_node);
 		vs_check_arith(fd, NULL, "fuzz-arith");

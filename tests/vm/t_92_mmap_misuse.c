@@ -37,11 +37,14 @@
  */
 #include "vmstress.h"
 
+#include <fcntl.h>
 #include <linux/futex.h>
 #include <setjmp.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -88,29 +91,31 @@ static void on_fault(int sig)
 	raise(sig);
 }
 
-/* read one byte; 0 or the signal it raised */
-static int probe_read(const volatile unsigned char *p, unsigned char *out)
+/* read one byte at p into *v, or write *v there; 0 or the signal it raised */
+static int probe(volatile unsigned char *p, bool write, unsigned char *v)
 {
 	int sig;
 
 	g_probing = 1;
 	sig = sigsetjmp(g_jb, 1);
-	if (!sig)
-		*out = *p;
+	if (!sig) {
+		if (write)
+			*p = *v;
+		else
+			*v = *p;
+	}
 	g_probing = 0;
 	return sig;
 }
 
+static int probe_read(const volatile unsigned char *p, unsigned char *out)
+{
+	return probe((volatile unsigned char *)p, false, out);
+}
+
 static int probe_write(volatile unsigned char *p, unsigned char v)
 {
-	int sig;
-
-	g_probing = 1;
-	sig = sigsetjmp(g_jb, 1);
-	if (!sig)
-		*p = v;
-	g_probing = 0;
-	return sig;
+	return probe(p, true, &v);
 }
 
 /* the PFN behind a (present) user address, 0 if none */
@@ -188,7 +193,7 @@ struct mp {
 };
 
 struct rnd {
-	struct vs_rng r;
+	struct th_rng r;
 	struct mp m[MAXMAP];
 	int n;
 	int fd[3];		/* O_RDWR, O_RDONLY, O_WRONLY */
@@ -197,7 +202,8 @@ struct rnd {
 	char mmap_first[300], mprot_first[300], mremap_first[300], pages_first[300], fork_first[200];
 };
 
-static void note_first(char *buf, size_t len, uint64_t *count, const char *fmt, ...) VT_PRINTF(4, 5);
+static void note_first(char *buf, size_t len, uint64_t *count, const char *fmt, ...)
+	TH_PRINTF(4, 5);
 static void note_first(char *buf, size_t len, uint64_t *count, const char *fmt, ...)
 {
 	va_list ap;
@@ -225,9 +231,9 @@ static void rnd_mmap(struct rnd *s)
 {
 	static const int prots[] = { PROT_NONE, PROT_READ, PROT_WRITE, PROT_READ | PROT_WRITE,
 				     PROT_EXEC, PROT_READ | PROT_EXEC, PROT_READ | PROT_WRITE | PROT_EXEC };
-	struct vs_rng *r = &s->r;
-	int fk = vs_below(r, 6) == 0 ? 1 + (int)vs_below(r, 2) : 0;
-	int prot = prots[vs_below(r, VT_ARRAY_SIZE(prots))];
+	struct th_rng *r = &s->r;
+	int fk = th_below(r, 6) == 0 ? 1 + (int)th_below(r, 2) : 0;
+	int prot = prots[th_below(r, TH_ARRAY_SIZE(prots))];
 	int flags = MAP_SHARED, want, got;
 	size_t pgoff, npg, len;
 	uint64_t off;
@@ -235,39 +241,39 @@ static void rnd_mmap(struct rnd *s)
 	void *p;
 
 	/* offsets and lengths: mostly near the regions, sometimes wild */
-	switch (vs_below(r, 8)) {
+	switch (th_below(r, 8)) {
 	case 0: pgoff = 0; break;
 	case 1: pgoff = 1; break;
-	case 2: pgoff = g_npages - 1 - vs_below(r, 3); break;
-	case 3: pgoff = g_npages + vs_below(r, 3); break;
-	default: pgoff = vs_below(r, g_npages); break;
+	case 2: pgoff = g_npages - 1 - th_below(r, 3); break;
+	case 3: pgoff = g_npages + th_below(r, 3); break;
+	default: pgoff = th_below(r, g_npages); break;
 	}
-	switch (vs_below(r, 6)) {
+	switch (th_below(r, 6)) {
 	case 0: npg = 1; break;
 	case 1: /* to the end, or past it */
-		npg = pgoff < g_npages ? g_npages - pgoff + vs_below(r, 3) : 1 + vs_below(r, 3);
+		npg = pgoff < g_npages ? g_npages - pgoff + th_below(r, 3) : 1 + th_below(r, 3);
 		break;
-	case 2: npg = 1 + vs_below(r, 4); break;
-	default: npg = 1 + vs_below(r, g_npages); break;
+	case 2: npg = 1 + th_below(r, 4); break;
+	default: npg = 1 + th_below(r, g_npages); break;
 	}
 	if (npg == 0)
 		npg = 1;
 	off = (uint64_t)pgoff * (uint64_t)page;
 	len = npg * (size_t)page;
-	if (vs_below(r, 30) == 0) {
-		off += 1 + vs_below(r, (uint64_t)page - 1);
+	if (th_below(r, 30) == 0) {
+		off += 1 + th_below(r, (uint64_t)page - 1);
 		unaligned = true;
-	} else if (vs_below(r, 30) == 0) {
-		off = vs_below(r, 2) ? (1ULL << 44) : (0x7fffffffffff0000ULL & ~((uint64_t)page - 1));
+	} else if (th_below(r, 30) == 0) {
+		off = th_below(r, 2) ? (1ULL << 44) : (0x7fffffffffff0000ULL & ~((uint64_t)page - 1));
 		pgoff = (size_t)(off / (uint64_t)page);	/* past the end: the driver's EINVAL */
 		huge_off = true;
-	} else if (vs_below(r, 40) == 0) {
+	} else if (th_below(r, 40) == 0) {
 		len = 0;
 		zero = true;
-	} else if (vs_below(r, 4) == 0) {
-		len -= vs_below(r, (uint64_t)page);	/* the kernel rounds up */
+	} else if (th_below(r, 4) == 0) {
+		len -= th_below(r, (uint64_t)page);	/* the kernel rounds up */
 	}
-	switch (vs_below(r, 14)) {
+	switch (th_below(r, 14)) {
 	case 0: flags = MAP_PRIVATE; break;
 	case 1: flags = MAP_SHARED_VALIDATE; break;
 	case 2: flags = MAP_SHARED_VALIDATE | MAP_SYNC; break;
@@ -336,19 +342,19 @@ static void rnd_drop(struct rnd *s, int i)
 /* munmap the head, a middle or the tail of a mapping (or all of it) */
 static void rnd_munmap(struct rnd *s)
 {
-	struct vs_rng *r = &s->r;
-	int i = (int)vs_below(r, (uint64_t)s->n);
+	struct th_rng *r = &s->r;
+	int i = (int)th_below(r, (uint64_t)s->n);
 	struct mp *m = &s->m[i];
 	size_t a, b;
 
-	if (m->npg == 1 || vs_below(r, 4) == 0) {
+	if (m->npg == 1 || th_below(r, 4) == 0) {
 		munmap(m->addr, m->npg * (size_t)page);
 		rnd_drop(s, i);
 		s->unmaps++;
 		return;
 	}
-	a = vs_below(r, m->npg);
-	b = a + 1 + vs_below(r, m->npg - a);
+	a = th_below(r, m->npg);
+	b = a + 1 + th_below(r, m->npg - a);
 	if (a == 0 && b == m->npg)
 		b--;
 	if (munmap(m->addr + a * (size_t)page, (b - a) * (size_t)page)) {
@@ -381,9 +387,9 @@ static void rnd_mprotect(struct rnd *s)
 {
 	static const int prots[] = { PROT_NONE, PROT_READ, PROT_WRITE, PROT_READ | PROT_WRITE,
 				     PROT_READ | PROT_EXEC };
-	struct vs_rng *r = &s->r;
-	struct mp *m = &s->m[vs_below(r, (uint64_t)s->n)];
-	int prot = prots[vs_below(r, VT_ARRAY_SIZE(prots))];
+	struct th_rng *r = &s->r;
+	struct mp *m = &s->m[th_below(r, (uint64_t)s->n)];
+	int prot = prots[th_below(r, TH_ARRAY_SIZE(prots))];
 	int want, got;
 
 	if (prot & PROT_EXEC)
@@ -405,15 +411,15 @@ static void rnd_mprotect(struct rnd *s)
 
 static void rnd_mremap(struct rnd *s)
 {
-	struct vs_rng *r = &s->r;
-	int i = (int)vs_below(r, (uint64_t)s->n);
+	struct th_rng *r = &s->r;
+	int i = (int)th_below(r, (uint64_t)s->n);
 	struct mp *m = &s->m[i];
 	size_t len = m->npg * (size_t)page;
 	void *q, *dst;
 	int got;
 
 	s->mremaps++;
-	switch (vs_below(r, 4)) {
+	switch (th_below(r, 4)) {
 	case 0:	/* grow: refused, the mapping cannot expand */
 		q = mremap(m->addr, len, len + (size_t)page, MREMAP_MAYMOVE);
 		got = q == MAP_FAILED ? errno : 0;
@@ -474,10 +480,10 @@ static void rnd_madvise(struct rnd *s)
 				    MADV_UNMERGEABLE, MADV_COLD, MADV_PAGEOUT, MADV_POPULATE_READ,
 				    MADV_POPULATE_WRITE, MADV_FREE, MADV_REMOVE, MADV_WIPEONFORK,
 				    MADV_KEEPONFORK };
-	struct vs_rng *r = &s->r;
-	struct mp *m = &s->m[vs_below(r, (uint64_t)s->n)];
-	size_t a = vs_below(r, m->npg), n = 1 + vs_below(r, m->npg - a);
-	int adv = advs[vs_below(r, VT_ARRAY_SIZE(advs))];
+	struct th_rng *r = &s->r;
+	struct mp *m = &s->m[th_below(r, (uint64_t)s->n)];
+	size_t a = th_below(r, m->npg), n = 1 + th_below(r, m->npg - a);
+	int adv = advs[th_below(r, TH_ARRAY_SIZE(advs))];
 
 	s->madvs++;
 	/* DONTFORK stays on the VMA: undo it so fork children may look */
@@ -506,7 +512,7 @@ static void rnd_verify(struct rnd *s, bool all)
 		if (!(m->prot & (PROT_READ | PROT_WRITE)))
 			continue;
 		for (pg = 0; pg < m->npg; pg++) {
-			if (!all && pg > 2 && pg + 2 < m->npg && vs_below(&s->r, 64))
+			if (!all && pg > 2 && pg + 2 < m->npg && th_below(&s->r, 64))
 				continue;
 			s->pages_checked++;
 			if (same_page(m->addr + pg * (size_t)page, m->pgoff + pg, why, sizeof(why)))
@@ -515,7 +521,7 @@ static void rnd_verify(struct rnd *s, bool all)
 		if ((m->prot & PROT_WRITE) && m->pgoff == 0) {
 			/* the tails page: write a pad word, see it in the reference */
 			volatile uint64_t *w = (volatile uint64_t *)(m->addr + 60 * 8);
-			uint64_t v = vs_rand(&s->r);
+			uint64_t v = th_rand(&s->r);
 			int sig = probe_write((volatile unsigned char *)w, 1);
 
 			if (!sig)
@@ -537,7 +543,7 @@ static int fork_child(void *arg)
 	pagemap_reopen();
 	for (i = 0; i < s->n; i++) {
 		struct mp *m = &s->m[i];
-		size_t pg = vs_below(&s->r, m->npg);
+		size_t pg = th_below(&s->r, m->npg);
 
 		if (!(m->prot & PROT_READ))
 			continue;
@@ -548,7 +554,7 @@ static int fork_child(void *arg)
 				return 4;
 		}
 		/* the child unmaps part of what it inherited */
-		if (vs_below(&s->r, 2))
+		if (th_below(&s->r, 2))
 			munmap(m->addr, (size_t)page);
 	}
 	return 0;
@@ -559,7 +565,7 @@ static void rnd_fork(struct rnd *s)
 	int st = vt_run_child(fork_child, s);
 
 	s->forks++;
-	vs_rand(&s->r);	/* the child used the same stream */
+	th_rand(&s->r);	/* the child used the same stream */
 	if (st == -1 || !WIFEXITED(st) || WEXITSTATUS(st))
 		note_first(s->fork_first, sizeof(s->fork_first), &s->fork_bad,
 			   "child status %#x (3: wrong page, 4: write faulted)", st);
@@ -573,7 +579,7 @@ static void random_phase(unsigned int ms)
 
 	if (!s)
 		vt_bail("mmisuse-setup", "out of memory");
-	vs_rng_init(&s->r, g_seed, 1);
+	th_rng_init(&s->r, g_seed, 1);
 	s->fd[0] = open(MONSTER_DEVICE_PATH, O_RDWR | O_CLOEXEC);
 	s->fd[1] = open(MONSTER_DEVICE_PATH, O_RDONLY | O_CLOEXEC);
 	s->fd[2] = open(MONSTER_DEVICE_PATH, O_WRONLY | O_CLOEXEC);
@@ -582,9 +588,9 @@ static void random_phase(unsigned int ms)
 	vt_set_rate_scope(s->fd[0], 1000, MONSTER_SCOPE_PROCESS);
 	vt_start(s->fd[0]);
 
-	t0 = vt_now_ns();
-	while (vt_now_ns() - t0 < (uint64_t)ms * 1000000ULL) {
-		unsigned int op = (unsigned int)vs_below(&s->r, 100);
+	t0 = th_now_ns();
+	while (th_now_ns() - t0 < (uint64_t)ms * 1000000ULL) {
+		unsigned int op = (unsigned int)th_below(&s->r, 100);
 
 		if (s->n == 0 || op < 30)
 			rnd_mmap(s);
@@ -600,7 +606,7 @@ static void random_phase(unsigned int ms)
 			rnd_fork(s);
 		else if (op < 87)
 			msync(s->m[0].addr, s->m[0].npg * (size_t)page,
-			      vs_below(&s->r, 2) ? MS_ASYNC : MS_SYNC | MS_INVALIDATE);
+			      th_below(&s->r, 2) ? MS_ASYNC : MS_SYNC | MS_INVALIDATE);
 		else if (op < 89) {
 			if (!mlock(s->m[0].addr, s->m[0].npg * (size_t)page))
 				munlock(s->m[0].addr, s->m[0].npg * (size_t)page);
@@ -611,22 +617,22 @@ static void random_phase(unsigned int ms)
 	rnd_verify(s, true);
 	vt_stop(s->fd[0]);
 
-	vt_check(s->mmaps > 50 && s->mmap_bad == 0, "mmisuse-random-mmap-model",
+	th_check(s->mmaps > 50 && s->mmap_bad == 0, "mmisuse-random-mmap-model",
 		 "%" PRIu64 " random mmaps, %" PRIu64 " not as predicted%s%s", s->mmaps, s->mmap_bad,
 		 s->mmap_bad ? "; first: " : "", s->mmap_first);
-	vt_check(s->mprots > 10 && s->mprot_bad == 0, "mmisuse-random-mprotect-model",
+	th_check(s->mprots > 10 && s->mprot_bad == 0, "mmisuse-random-mprotect-model",
 		 "%" PRIu64 " mprotects, %" PRIu64 " not as predicted%s%s", s->mprots, s->mprot_bad,
 		 s->mprot_bad ? "; first: " : "", s->mprot_first);
-	vt_check(s->mremaps > 10 && s->mremap_bad == 0, "mmisuse-random-mremap-munmap",
+	th_check(s->mremaps > 10 && s->mremap_bad == 0, "mmisuse-random-mremap-munmap",
 		 "%" PRIu64 " mremaps (grow/shrink/move/DONTUNMAP), %" PRIu64 " partial or whole munmaps, %" PRIu64
 		 " not as predicted%s%s", s->mremaps, s->unmaps, s->mremap_bad, s->mremap_bad ? "; first: " : "",
 		 s->mremap_first);
-	vt_check(s->pages_checked > 100 && s->pages_bad == 0, "mmisuse-random-pages-right",
+	th_check(s->pages_checked > 100 && s->pages_bad == 0, "mmisuse-random-pages-right",
 		 "%" PRIu64 " page checks (pagemap pfn against the reference mapping, after %" PRIu64
 		 " madvise calls of which %" PRIu64 " refused): %" PRIu64 " wrong%s%s",
 		 s->pages_checked, s->madvs, s->madv_err, s->pages_bad, s->pages_bad ? "; first: " : "",
 		 s->pages_first);
-	vt_check(s->forks > 0 && s->fork_bad == 0, "mmisuse-random-fork",
+	th_check(s->forks > 0 && s->fork_bad == 0, "mmisuse-random-fork",
 		 "%" PRIu64 " children forked with the mappings (check, write, unmap, exit): %" PRIu64 " failed%s%s",
 		 s->forks, s->fork_bad, s->fork_bad ? "; first: " : "", s->fork_first);
 
@@ -638,9 +644,9 @@ static void random_phase(unsigned int ms)
 	munmap((void *)g_ref, g_in.map_size);
 	munmap(g_reft, g_in.tails_size);
 	vs_check_arith(s->fd[0], NULL, "mmisuse-random-arith");
-	e1 = vs_set_slots(s->fd[0], 1024);
-	e2 = vs_set_slots(s->fd[0], g_in.ring_slots);
-	vt_check(!e1 && !e2, "mmisuse-random-no-leaked-refs",
+	e1 = vt_set_slots(s->fd[0], 1024);
+	e2 = vt_set_slots(s->fd[0], g_in.ring_slots);
+	th_check(!e1 && !e2, "mmisuse-random-no-leaked-refs",
 		 "everything unmapped: resize to 1024 slots %s, back to %u %s", e1 ? strerror(e1) : "ok",
 		 g_in.ring_slots, e2 ? strerror(e2) : "ok");
 	close(s->fd[0]);
@@ -679,10 +685,10 @@ static int unmapped_parent_child(void *arg)
 	pagemap_reopen();
 	vt_child_ready();
 	while (sh->phase == 0)
-		vt_sleep_ms(1);
+		th_sleep_ms(1);
 	/* the parent has unmapped and closed everything: the rings must still be here */
-	t0 = vt_now_ns();
-	while (vt_now_ns() - t0 < 200000000ULL) {
+	t0 = th_now_ns();
+	while (th_now_ns() - t0 < 200000000ULL) {
 		if (h->shared.magic != MONSTER_MAGIC || h->ring[14].prime != 71) {
 			sh->result = 1;
 			return 1;
@@ -696,7 +702,7 @@ static int unmapped_parent_child(void *arg)
 	}
 	sh->result = 0;
 	while (sh->phase == 1)
-		vt_sleep_ms(1);
+		th_sleep_ms(1);
 	return 0;
 }
 
@@ -730,7 +736,7 @@ static void fork_scenarios(void)
 		vt_bail("mmisuse-setup", "map tails: %s", strerror(errno));
 	((volatile uint64_t *)t)[63] = 0;
 	st = vt_run_child(writer_child, t + 63 * 8);
-	vt_check(st != -1 && WIFEXITED(st) && !WEXITSTATUS(st) &&
+	th_check(st != -1 && WIFEXITED(st) && !WEXITSTATUS(st) &&
 		 ((volatile uint64_t *)t)[63] == 0x1122334455667788ULL &&
 		 ((volatile uint64_t *)g_reft)[63] == 0x1122334455667788ULL, "mmisuse-fork-child-writes",
 		 "child status %#x; its write is seen through the parent's and the reference mapping: %d",
@@ -739,7 +745,7 @@ static void fork_scenarios(void)
 	/* MADV_DONTFORK: the child has no mapping there */
 	madvise(t, (size_t)page, MADV_DONTFORK);
 	st = vt_run_child(dontfork_child, t);
-	vt_check(st != -1 && WIFEXITED(st) && !WEXITSTATUS(st), "mmisuse-fork-dontfork",
+	th_check(st != -1 && WIFEXITED(st) && !WEXITSTATUS(st), "mmisuse-fork-dontfork",
 		 "a MADV_DONTFORK mapping is absent in the child (its access faults): status %#x", st);
 	munmap(t, (size_t)page);
 	close(fd);
@@ -753,17 +759,17 @@ static void fork_scenarios(void)
 	munmap(g_reft, g_in.tails_size);
 	fd2 = open(MONSTER_DEVICE_PATH, O_RDWR | O_CLOEXEC);
 	sh->phase = 1;
-	vt_sleep_ms(50);
-	e1 = vs_set_slots(fd2, 1024);
+	th_sleep_ms(50);
+	e1 = vt_set_slots(fd2, 1024);
 	sh->phase = 2;
 	if (pid > 0)
 		waitpid(pid, &st, 0);
-	e2 = vs_set_slots(fd2, 1024);
-	vt_check(pid > 0 && sh->result == 0 && e1 == EBUSY && !e2, "mmisuse-fork-parent-unmapped",
+	e2 = vt_set_slots(fd2, 1024);
+	th_check(pid > 0 && sh->result == 0 && e1 == EBUSY && !e2, "mmisuse-fork-parent-unmapped",
 		 "child kept reading/writing the rings after the parent unmapped and closed: %s; resize while the child maps: %s (want EBUSY), after it exited: %s",
 		 sh->result == 0 ? "ok" : sh->result == 1 ? "wrong magic" : "faulted",
 		 e1 ? strerrorname_np(e1) : "succeeded", e2 ? strerrorname_np(e2) : "ok");
-	vs_set_slots(fd2, g_in.ring_slots);
+	vt_set_slots(fd2, g_in.ring_slots);
 	close(fd2);
 	vt_kill(pid);
 	refs_map();
@@ -790,10 +796,10 @@ static void fork_scenarios(void)
 			}
 			bad += same_page(d + i * (size_t)page, dp + i, why, sizeof(why));
 		}
-		e1 = vs_set_slots(fd, 1024);
+		e1 = vt_set_slots(fd, 1024);
 		munmap(d + (size_t)page, 6 * (size_t)page);
 		munmap(d + 8 * (size_t)page, (n - 9) * (size_t)page);
-		vt_check(!bad && holes == 3 && e1 == EBUSY, "mmisuse-munmap-head-middle-tail",
+		th_check(!bad && holes == 3 && e1 == EBUSY, "mmisuse-munmap-head-middle-tail",
 			 "16 data pages, pages 0, 7 and 15 unmapped: the other 13 the right pages (%d wrong%s%s), %d of 3 holes fault; resize while the pieces are mapped: %s (want EBUSY)",
 			 bad, bad ? ": " : "", why, holes, e1 ? strerrorname_np(e1) : "succeeded");
 	}
@@ -818,7 +824,7 @@ static void close_and_mremap(void)
 		vt_bail("mmisuse-setup", "map: %s", strerror(errno));
 	vt_set_rate_scope(fd, 200, MONSTER_SCOPE_PROCESS);
 	vt_start(fd);
-	vt_sleep_ms(100);
+	th_sleep_ms(100);
 	vt_stop(fd);
 	close(fd);
 
@@ -827,7 +833,7 @@ static void close_and_mremap(void)
 	__atomic_store_n(&t[2].tail, head, __ATOMIC_RELEASE);
 	fd2 = open(MONSTER_DEVICE_PATH, O_RDWR | O_CLOEXEC);
 	e = vt_get_stats(fd2, &st);
-	vt_check(!e && h->shared.magic == MONSTER_MAGIC && st.ring[2].tail == head && st.ring[2].head == head,
+	th_check(!e && h->shared.magic == MONSTER_MAGIC && st.ring[2].tail == head && st.ring[2].head == head,
 		 "mmisuse-access-after-close",
 		 "after close(fd): magic %#x, tail %" PRIu64 " written through the mapping is in force: %" PRIu64
 		 " (head %" PRIu64 ")", h->shared.magic, head, (uint64_t)st.ring[2].tail,
@@ -837,7 +843,7 @@ static void close_and_mremap(void)
 	dst = mmap(NULL, (size_t)page, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	q = mremap(h, (size_t)page, (size_t)page, MREMAP_MAYMOVE | MREMAP_FIXED, dst);
 	bad = q == MAP_FAILED ? 1 : same_page((unsigned char *)q, g_in.headers_offset / (size_t)page, why, sizeof(why));
-	vt_check(q == dst && !bad && q->shared.magic == MONSTER_MAGIC &&
+	th_check(q == dst && !bad && q->shared.magic == MONSTER_MAGIC &&
 		 probe_read((unsigned char *)h, &c) == SIGSEGV, "mmisuse-mremap-move",
 		 "headers page moved: %s%s%s, the old address faults",
 		 q == MAP_FAILED ? strerror(errno) : "ok", bad ? "; " : "", why);
@@ -845,7 +851,7 @@ static void close_and_mremap(void)
 		h = q;
 	g = mremap(h, (size_t)page, 2 * (size_t)page, MREMAP_MAYMOVE);
 	e = g == MAP_FAILED ? errno : 0;
-	vt_check(e == EFAULT, "mmisuse-mremap-grow-refused", "mremap growing the headers mapping: %s",
+	th_check(e == EFAULT, "mmisuse-mremap-grow-refused", "mremap growing the headers mapping: %s",
 		 e ? strerrorname_np(e) : "succeeded");
 	if (!e)
 		munmap(g, 2 * (size_t)page);
@@ -856,12 +862,12 @@ static void close_and_mremap(void)
 			void *s2 = mremap(w, 4 * (size_t)page, 2 * (size_t)page, 0);
 
 			bad = s2 == w ? same_page(w + (size_t)page, g_in.data_offset / (size_t)page + 1, why, sizeof(why)) : 1;
-			vt_check(s2 == w && !bad && probe_read(w + 2 * (size_t)page, &c) == SIGSEGV,
+			th_check(s2 == w && !bad && probe_read(w + 2 * (size_t)page, &c) == SIGSEGV,
 				 "mmisuse-mremap-shrink", "4 data pages shrunk to 2: %s%s%s",
 				 s2 == MAP_FAILED ? strerror(errno) : "ok", bad ? "; " : "", why);
 			munmap(w, 2 * (size_t)page);
 		} else {
-			vt_fail("mmisuse-mremap-shrink", "map: %s", strerror(errno));
+			th_fail("mmisuse-mremap-shrink", "map: %s", strerror(errno));
 		}
 	}
 	munmap(h, (size_t)page);
@@ -889,7 +895,7 @@ static void madvise_scenarios(void)
 	    map_dev(fd, 0, g_npages, PROT_READ, MAP_SHARED, (void **)&w))
 		vt_bail("mmisuse-setup", "map: %s", strerror(errno));
 	((volatile uint64_t *)t)[59] = 0xfeedULL;
-	for (i = 0; i < VT_ARRAY_SIZE(advs); i++) {
+	for (i = 0; i < TH_ARRAY_SIZE(advs); i++) {
 		int e1 = madvise(t, (size_t)page, advs[i].adv) ? errno : 0;
 		int e2 = madvise(w, g_in.map_size, advs[i].adv) ? errno : 0;
 		unsigned char c;
@@ -910,11 +916,11 @@ static void madvise_scenarios(void)
 			off = sizeof(res) - 1;
 	}
 	/* SIGBUS after DONTNEED would be tolerable for the kernel's sake; wrong pages would not */
-	vt_check(bad == 0, "mmisuse-madvise-then-access",
+	th_check(bad == 0, "mmisuse-madvise-then-access",
 		 "madvise on the tails page / the whole mapping, then access: %s%s%s", res,
 		 bad ? "; WRONG: " : "", bad ? why : "");
 	if (sigs)
-		vt_note("after madvise the mapping raised SIGBUS %d times (no fault handler?)", sigs);
+		th_note("after madvise the mapping raised SIGBUS %d times (no fault handler?)", sigs);
 	munmap(w, g_in.map_size);
 	munmap(t, (size_t)page);
 	close(fd);
@@ -943,7 +949,7 @@ static void kernel_path_scenarios(void)
 	e2 = pwrite(mem, &v, 8, (off_t)(uintptr_t)d) == 8 ? 0 : errno;
 	e3 = pwrite(mem, &v, 8, (off_t)(uintptr_t)(t + 58 * 8)) == 8 ? 0 : errno;
 	close(mem);
-	vt_check(mem >= 0 && e1 && e2 && !e3 && h->shared.magic == magic0 &&
+	th_check(mem >= 0 && e1 && e2 && !e3 && h->shared.magic == magic0 &&
 		 ((volatile uint64_t *)t)[58] == v, "mmisuse-proc-mem-write-ro",
 		 "pwrite(/proc/self/mem) to the headers: %s, to the data: %s (both must fail), to the tails page: %s; magic %#x",
 		 e1 ? strerrorname_np(e1) : "WROTE", e2 ? strerrorname_np(e2) : "WROTE",
@@ -964,7 +970,7 @@ static void kernel_path_scenarios(void)
 	} else {
 		e5 = EIO;
 	}
-	vt_check(e4 == EFAULT && e5 == EFAULT && h->shared.magic == magic0, "mmisuse-kernel-writes-ro-refused",
+	th_check(e4 == EFAULT && e5 == EFAULT && h->shared.magic == magic0, "mmisuse-kernel-writes-ro-refused",
 		 "process_vm_writev into the headers: %s, read(2) from a pipe into the data: %s (both EFAULT)",
 		 e4 ? strerrorname_np(e4) : "WROTE", e5 ? strerrorname_np(e5) : "WROTE");
 
@@ -982,7 +988,7 @@ static void kernel_path_scenarios(void)
 		f2 = r2 ? errno : 0;
 		r3 = syscall(SYS_futex, fw, FUTEX_WAKE, 1, NULL, NULL, 0);
 		f3 = r3 < 0 ? errno : 0;
-		vt_check(f1 == EAGAIN && (f2 == ETIMEDOUT || f2 == EFAULT || f2 == EINVAL) &&
+		th_check(f1 == EAGAIN && (f2 == ETIMEDOUT || f2 == EFAULT || f2 == EINVAL) &&
 			 (f3 == 0 || f3 == EFAULT || f3 == EINVAL), "mmisuse-futex-on-tails",
 			 "private wait with a stale value: %s, shared wait: %s, shared wake: %s",
 			 f1 ? strerrorname_np(f1) : "0", f2 ? strerrorname_np(f2) : "0",
@@ -997,7 +1003,7 @@ static void kernel_path_scenarios(void)
 		((volatile uint64_t *)t)[56] = 0xabcdULL;
 		if (g_pagemap >= 0)
 			(void)!pread(g_pagemap, &pm, 8, (off_t)((uintptr_t)t / (uintptr_t)page) * 8);
-		vt_check(!e && ((volatile uint64_t *)g_reft)[56] == 0xabcdULL &&
+		th_check(!e && ((volatile uint64_t *)g_reft)[56] == 0xabcdULL &&
 			 same_page(t, 0, buf, sizeof(buf)) == 0,
 			 "mmisuse-soft-dirty-write", "clear_refs 4: %s; a write to the tails page afterwards is seen (soft-dirty %d)",
 			 e ? strerror(e) : "ok", (int)((pm >> 55) & 1));
@@ -1012,7 +1018,7 @@ static void kernel_path_scenarios(void)
 		ssize_t sl = sm ? vt_read_file("/proc/self/smaps", sm, 1 << 20) : -1;
 		bool has = sl > 0 && strstr(sm, "/dev/monster");
 
-		vt_check(!e6 && !e7 && has, "mmisuse-mlock-smaps", "mlock %s, munlock %s, /proc/self/smaps lists /dev/monster: %d",
+		th_check(!e6 && !e7 && has, "mmisuse-mlock-smaps", "mlock %s, munlock %s, /proc/self/smaps lists /dev/monster: %d",
 			 e6 ? strerrorname_np(e6) : "ok", e7 ? strerrorname_np(e7) : "ok", has);
 		free(sm);
 	}
@@ -1038,16 +1044,16 @@ static void kernel_path_scenarios(void)
 		munmap((void *)g_ref, g_in.map_size);
 		munmap(g_reft, g_in.tails_size);
 		fd2 = open(MONSTER_DEVICE_PATH, O_RDWR | O_CLOEXEC);
-		e = vs_set_slots(fd2, 1024);
+		e = vt_set_slots(fd2, 1024);
 		if (sp == 128)
 			rd = read(pfd[0], got, sizeof(got));
-		vt_check(sp == 128 && !e && rd == 128 && ((uint32_t *)got)[0] == MONSTER_MAGIC &&
+		th_check(sp == 128 && !e && rd == 128 && ((uint32_t *)got)[0] == MONSTER_MAGIC &&
 			 memcmp(got + 64, &first, 64) == 0, "mmisuse-vmsplice-outlives-rings",
 			 "vmsplice of a headers and a data chunk: %zd bytes; rings unmapped, closed and resized away (%s); the pipe still reads magic %#x and the old record",
 			 sp, e ? strerror(e) : "ok", rd == 128 ? ((uint32_t *)got)[0] : 0);
 		close(pfd[0]);
 		close(pfd[1]);
-		vs_set_slots(fd2, g_in.ring_slots);
+		vt_set_slots(fd2, g_in.ring_slots);
 		close(fd2);
 		refs_map();
 	}
@@ -1067,7 +1073,7 @@ static void rdonly_fd(void)
 		munmap(q, (size_t)page);
 	e3 = map_dev(fd, 0, 1, PROT_READ, MAP_SHARED, &q);
 	e4 = e3 ? e3 : (mprotect(q, (size_t)page, PROT_READ | PROT_WRITE) ? errno : 0);
-	vt_check(!e1 && h->shared.magic == MONSTER_MAGIC && e2 == EACCES && !e3 && e4 == EACCES,
+	th_check(!e1 && h->shared.magic == MONSTER_MAGIC && e2 == EACCES && !e3 && e4 == EACCES,
 		 "mmisuse-rdonly-fd-observes",
 		 "O_RDONLY fd: map the headers read-only %s%s, the tails page writable %s (want EACCES), read-only %s, then mprotect to writable %s (want EACCES)",
 		 e1 ? strerrorname_np(e1) : "ok", !e1 && h->shared.magic == MONSTER_MAGIC ? " (magic ok)" : "",
@@ -1086,19 +1092,15 @@ static void reload_scenario(void)
 	static const char args[] = "ring_slots=128 rate_hz=1000";
 	struct vs_consumer *c = calloc(1, sizeof(*c));
 	struct monster_info in;
-	int e_rm, e_ins = -1, e_map = -1, e_past = -1, e_back, kfd;
+	int e_rm, e_ins = -1, e_map = -1, e_past = -1, e_back;
 	uint64_t want_size = 2 * (uint64_t)page + 15ULL * 128 * sizeof(struct monster_sample);
 	void *p;
 
 	munmap((void *)g_ref, g_in.map_size);
 	munmap(g_reft, g_in.tails_size);
-	e_rm = vs_rmmod();
-	if (!e_rm) {
-		kfd = open(getenv("MONSTER_KO") ? getenv("MONSTER_KO") : "/monster.ko", O_RDONLY | O_CLOEXEC);
-		e_ins = kfd >= 0 && syscall(SYS_finit_module, kfd, args, 0) == 0 ? 0 : errno;
-		if (kfd >= 0)
-			close(kfd);
-	}
+	e_rm = vt_module_unload(O_NONBLOCK);
+	if (!e_rm)
+		e_ins = vt_module_load(args);
 	if (!e_ins && c && vs_consumer_begin(c, MONSTER_SCOPE_PROCESS) == 0) {
 		in = c->d.info;
 		e_map = 0;
@@ -1107,15 +1109,9 @@ static void reload_scenario(void)
 		if (!e_past)
 			munmap(p, (size_t)page);
 		vt_start(c->d.fd);
-		{
-			uint64_t t0 = vt_now_ns();
-
-			while (vt_now_ns() - t0 < 300000000ULL)
-				if (!vs_consume(c))
-					vt_sleep_ms(1);
-		}
+		vs_consume_for(c, 300);
 		vt_stop(c->d.fd);
-		vt_check(in.ring_slots == 128 && in.map_size == want_size && e_past == EINVAL,
+		th_check(in.ring_slots == 128 && in.map_size == want_size && e_past == EINVAL,
 			 "mmisuse-reload-params-layout",
 			 "reloaded with %s: ring_slots %u, map_size %" PRIu64 " (want %" PRIu64 "), the old last page: %s (want EINVAL)",
 			 args, in.ring_slots, (uint64_t)in.map_size, want_size,
@@ -1123,26 +1119,23 @@ static void reload_scenario(void)
 		vs_consumer_finish(c, "mmisuse-reload-consumer", false);
 		vs_consumer_end(c);
 	} else {
-		vt_fail("mmisuse-reload-params-layout", "rmmod: %s, insmod %s: %s, map: %d",
+		th_fail("mmisuse-reload-params-layout", "rmmod: %s, insmod %s: %s, map: %d",
 			e_rm ? strerrorname_np(e_rm) : "ok", args,
 			e_ins ? strerrorname_np(e_ins > 0 ? e_ins : EIO) : "ok", e_map);
 	}
 	/* back to the module as the harness loaded it */
-	if (vs_module_loaded())
-		vs_rmmod();
+	if (vt_module_loaded())
+		vt_module_unload(O_NONBLOCK);
 	e_back = vt_module_reload();
-	vt_check(!e_back && vs_module_loaded(), "mmisuse-reload-defaults",
+	th_check(!e_back && vt_module_loaded(), "mmisuse-reload-defaults",
 		 "module reloaded with the harness's parameters: %s", e_back ? strerror(e_back) : "ok");
 	free(c);
 }
 
 int main(void)
 {
-	vt_begin("t_92_mmap_misuse");
-	vs_watchdog(vs_long() ? 900 : 170);
+	g_seed = vs_begin("t_92_mmap_misuse", 900, &g_mark);
 	page = sysconf(_SC_PAGESIZE);
-	g_seed = vs_seed();
-	g_mark = vt_kmsg_mark();
 	signal(SIGSEGV, on_fault);
 	signal(SIGBUS, on_fault);
 	g_pagemap = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);

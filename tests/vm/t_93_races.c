@@ -26,9 +26,11 @@
  */
 #include "vmstress.h"
 
+#include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
@@ -60,7 +62,7 @@ struct res {
 };
 
 static void res_add(struct res *r, enum op o, int e, bool allowed, const char *fmt, ...)
-	VT_PRINTF(5, 6);
+	TH_PRINTF(5, 6);
 static void res_add(struct res *r, enum op o, int e, bool allowed, const char *fmt, ...)
 {
 	va_list ap;
@@ -116,7 +118,7 @@ struct wmap {
 struct worker {
 	pthread_t th;
 	int id;
-	struct vs_rng rng;
+	struct th_rng rng;
 	struct res res;
 	int fd[3];
 	bool rw[3];
@@ -143,7 +145,7 @@ static void w_close_all(struct worker *w)
 /* an open fd of this worker (rw if asked), or -1 */
 static int w_fd(struct worker *w, bool need_rw)
 {
-	int i, start = (int)vs_below(&w->rng, 3);
+	int i, start = (int)th_below(&w->rng, 3);
 
 	for (i = 0; i < 3; i++) {
 		int k = (start + i) % 3;
@@ -170,14 +172,14 @@ static void w_check_maps(struct worker *w)
 			/* write a believable tail: another consumer, as far as the kernel knows */
 			struct monster_ring_tail *t = w->map[i].addr;
 
-			r = (unsigned int)vs_below(&w->rng, MONSTER_NR_RINGS);
-			__atomic_store_n(&t[r].tail, t[r].tail + vs_below(&w->rng, 3), __ATOMIC_RELEASE);
+			r = (unsigned int)th_below(&w->rng, MONSTER_NR_RINGS);
+			__atomic_store_n(&t[r].tail, t[r].tail + th_below(&w->rng, 3), __ATOMIC_RELEASE);
 			continue;
 		}
 		if (w->map[i].kind == 2) {
 			volatile const unsigned char *d = w->map[i].addr;
 
-			(void)d[vs_below(&w->rng, w->map[i].len)];
+			(void)d[th_below(&w->rng, w->map[i].len)];
 			continue;
 		}
 		h = (const void *)((const unsigned char *)w->map[i].addr +
@@ -198,22 +200,22 @@ static void w_check_maps(struct worker *w)
 
 static void w_step(struct worker *w)
 {
-	struct vs_rng *r = &w->rng;
+	struct th_rng *r = &w->rng;
 	struct monster_stats st;
 	struct monster_info in;
 	struct monster_config c;
 	char why[300];
 	int k, e, i;
 
-	switch (vs_below(r, 16)) {
+	switch (th_below(r, 16)) {
 	case 0: case 1: { /* open */
-		bool rw = vs_below(r, 4) != 0;
+		bool rw = th_below(r, 4) != 0;
 		int fd;
 
 		for (k = 0; k < 3 && w->fd[k] >= 0; k++)
 			;
 		if (k == 3) {
-			k = (int)vs_below(r, 3);
+			k = (int)th_below(r, 3);
 			close(w->fd[k]);
 			w->fd[k] = -1;
 		}
@@ -221,13 +223,13 @@ static void w_step(struct worker *w)
 		e = fd < 0 ? errno : 0;
 		res_add(&w->res, OP_OPEN, e, !e || (g_unload_phase && gone_err(e)), "open");
 		if (e)	/* the module is away: give the loader the CPU */
-			vt_sleep_ms(2);
+			th_sleep_ms(2);
 		w->fd[k] = fd;
 		w->rw[k] = rw;
 		break;
 	}
 	case 2: /* close */
-		k = (int)vs_below(r, 3);
+		k = (int)th_below(r, 3);
 		if (w->fd[k] >= 0) {
 			close(w->fd[k]);
 			w->fd[k] = -1;
@@ -235,7 +237,7 @@ static void w_step(struct worker *w)
 		break;
 	case 3: case 4: { /* mmap (with an O_RDWR file) */
 		static const int kinds[] = { 0, 1, 2, 3 };
-		int kind = kinds[vs_below(r, 4)];
+		int kind = kinds[th_below(r, 4)];
 		size_t off, len;
 		void *p;
 
@@ -245,7 +247,7 @@ static void w_step(struct worker *w)
 		if (k < 0)
 			break;
 		if (i == 4) {
-			i = (int)vs_below(r, 4);
+			i = (int)th_below(r, 4);
 			munmap(w->map[i].addr, w->map[i].len);
 			w->map[i].addr = NULL;
 		}
@@ -269,7 +271,7 @@ static void w_step(struct worker *w)
 		break;
 	}
 	case 5: /* munmap */
-		i = (int)vs_below(r, 4);
+		i = (int)th_below(r, 4);
 		if (w->map[i].addr) {
 			munmap(w->map[i].addr, w->map[i].len);
 			w->map[i].addr = NULL;
@@ -279,7 +281,7 @@ static void w_step(struct worker *w)
 		k = w_fd(w, false);
 		if (k < 0)
 			break;
-		if (vs_below(r, 2)) {
+		if (th_below(r, 2)) {
 			e = vt_start(w->fd[k]);
 			res_add(&w->res, OP_START, e, w->rw[k] ? (!e || e == EBUSY) : e == EBADF,
 				"START on %s", w->rw[k] ? "O_RDWR" : "O_RDONLY");
@@ -293,8 +295,8 @@ static void w_step(struct worker *w)
 		k = w_fd(w, false);
 		if (k < 0 || vt_get_config(w->fd[k], &c))
 			break;
-		c.rate_hz = 1 + (uint32_t)vs_below(r, 3000);
-		c.scope = (uint32_t)vs_below(r, 2);
+		c.rate_hz = 1 + (uint32_t)th_below(r, 3000);
+		c.scope = (uint32_t)th_below(r, 2);
 		e = vt_set_config(w->fd[k], &c);
 		/* EBUSY/ENOMEM: a resize in between made our slots a resize back */
 		res_add(&w->res, OP_CONFIG, e,
@@ -307,8 +309,8 @@ static void w_step(struct worker *w)
 		if (k < 0)
 			break;
 		/* never the size in force when held (a no-op succeeds): the default, 16384 */
-		e = vs_set_slots(w->fd[k], g_unload_phase && vs_below(r, 4) == 0 ? 16384
-										 : sizes[vs_below(r, 4)]);
+		e = vt_set_slots(w->fd[k], g_unload_phase && th_below(r, 4) == 0 ? 16384
+										 : sizes[th_below(r, 4)]);
 		res_add(&w->res, OP_RESIZE, e,
 			g_unload_phase ? (!e || e == EBUSY || e == ENOMEM) : e == EBUSY,
 			"resize (%s)", g_unload_phase ? "0, EBUSY or ENOMEM" : "a file is held open: EBUSY");
@@ -351,7 +353,7 @@ static void w_step(struct worker *w)
 			break;
 		p.fd = w->fd[k];
 		p.events = POLLIN;
-		n = poll(&p, 1, (int)vs_below(r, 3));
+		n = poll(&p, 1, (int)th_below(r, 3));
 		res_add(&w->res, OP_POLL, n < 0 ? errno : 0, n >= 0, "poll");
 		break;
 	}
@@ -370,7 +372,7 @@ static void *worker_main(void *arg)
 			w_close_all(w);
 			__atomic_add_fetch(&g_parked, 1, __ATOMIC_SEQ_CST);
 			while (g_pause && !g_stop)
-				vt_sleep_ms(1);
+				th_sleep_ms(1);
 			__atomic_sub_fetch(&g_parked, 1, __ATOMIC_SEQ_CST);
 			continue;
 		}
@@ -385,7 +387,7 @@ static void *worker_main(void *arg)
 struct aux {
 	pthread_t th;
 	struct res res;
-	struct vs_rng rng;
+	struct th_rng rng;
 	struct vs_consumer *c;
 	uint64_t count;
 };
@@ -395,7 +397,7 @@ static void *rmmod_main(void *arg)
 	struct aux *a = arg;
 
 	while (!g_stop) {
-		int e = vs_rmmod();
+		int e = vt_module_unload(O_NONBLOCK);
 
 		/* held: refused (EWOULDBLOCK = EAGAIN; EBUSY from older kernels' wording) */
 		res_add(&a->res, OP_RMMOD, e,
@@ -404,8 +406,8 @@ static void *rmmod_main(void *arg)
 			"delete_module(O_NONBLOCK)%s", g_unload_phase ? "" : " while a file is held open");
 		a->res.rmmod_ok += !e;
 		/* while unloading works, try less often: the module should be there most of the time */
-		vt_sleep_ns(g_unload_phase ? 10000000 + vs_below(&a->rng, 30000000)
-					   : 500000 + vs_below(&a->rng, 2000000));
+		th_sleep_ns(g_unload_phase ? 10000000 + th_below(&a->rng, 30000000)
+					   : 500000 + th_below(&a->rng, 2000000));
 	}
 	return NULL;
 }
@@ -415,14 +417,14 @@ static void *loader_main(void *arg)
 	struct aux *a = arg;
 
 	while (!g_stop) {
-		if (!vs_module_loaded()) {
+		if (!vt_module_loaded()) {
 			int e = vt_module_reload();
 
 			/* EEXIST: someone else loaded it first; EBUSY: the old one is still going */
 			res_add(&a->res, OP_INSMOD, e, !e || e == EEXIST || e == EBUSY, "finit_module");
 			a->res.insmod_ok += !e;
 		}
-		vt_sleep_ms(2);
+		th_sleep_ms(2);
 	}
 	return NULL;
 }
@@ -441,7 +443,7 @@ static void *debugfs_main(void *arg)
 			(n > 0 && strstr(buf, "Monster Process Sampler")) ||
 			(g_unload_phase && (gone_err(e) || e == EIO)),
 			"read debugfs stats (%zd bytes)", n);
-		vt_sleep_ms(3);
+		th_sleep_ms(3);
 	}
 	return NULL;
 }
@@ -450,22 +452,22 @@ static void *debugfs_main(void *arg)
 static int doomed_main(void *arg)
 {
 	struct monster_info in;
-	struct vs_rng r;
+	struct th_rng r;
 	void *p = NULL;
 	int fd;
 
-	vs_rng_init(&r, (uint64_t)(uintptr_t)arg, 11);
+	th_rng_init(&r, (uint64_t)(uintptr_t)arg, 11);
 	fd = open(MONSTER_DEVICE_PATH, O_RDWR | O_CLOEXEC);
 	if (fd < 0)
 		return 0;
 	if (!vt_ioctl(fd, MONSTER_IOC_GET_INFO, &in))
 		p = mmap(NULL, in.map_size, PROT_READ, MAP_SHARED, fd, 0);
 	for (;;) {
-		vt_set_rate_scope(fd, 1 + (uint32_t)vs_below(&r, 2000), (uint32_t)vs_below(&r, 2));
+		vt_set_rate_scope(fd, 1 + (uint32_t)th_below(&r, 2000), (uint32_t)th_below(&r, 2));
 		vt_start(fd);
 		if (p != MAP_FAILED && p)
-			(void)((volatile unsigned char *)p)[vs_below(&r, in.map_size)];
-		if (vs_below(&r, 50) == 0)
+			(void)((volatile unsigned char *)p)[th_below(&r, in.map_size)];
+		if (th_below(&r, 50) == 0)
 			return 0;	/* sometimes exit on its own, with everything open */
 	}
 	return 0;
@@ -479,17 +481,17 @@ static void *forker_main(void *arg)
 		pid_t pid;
 
 		if (g_pause) {
-			vt_sleep_ms(2);
+			th_sleep_ms(2);
 			continue;
 		}
 		fflush(stdout);
 		pid = fork();
 		if (pid == 0) {
 			alarm(0);
-			_exit(doomed_main((void *)(uintptr_t)vs_rand(&a->rng)));
+			_exit(doomed_main((void *)(uintptr_t)th_rand(&a->rng)));
 		}
 		if (pid > 0) {
-			vt_sleep_ns(vs_below(&a->rng, 4000000));
+			th_sleep_ns(th_below(&a->rng, 4000000));
 			kill(pid, SIGKILL);
 			waitpid(pid, NULL, 0);
 			a->count++;
@@ -504,7 +506,7 @@ static void *consumer_main(void *arg)
 
 	while (!g_stop)
 		if (!vs_consume(a->c))
-			vt_sleep_ms(1);
+			th_sleep_ms(1);
 	return NULL;
 }
 
@@ -520,7 +522,7 @@ static void start_workers(void)
 		memset(&g_w[i], 0, sizeof(g_w[i]));
 		g_w[i].id = i;
 		g_w[i].fd[0] = g_w[i].fd[1] = g_w[i].fd[2] = -1;
-		vs_rng_init(&g_w[i].rng, g_seed, 100 + (uint64_t)i + (g_unload_phase ? 50 : 0));
+		th_rng_init(&g_w[i].rng, g_seed, 100 + (uint64_t)i + (g_unload_phase ? 50 : 0));
 		if (pthread_create(&g_w[i].th, NULL, worker_main, &g_w[i]))
 			vt_bail("race-setup", "pthread_create: %s", strerror(errno));
 	}
@@ -534,6 +536,35 @@ static void join_workers(struct res *all)
 		pthread_join(g_w[i].th, NULL);
 		res_merge(all, &g_w[i].res);
 	}
+}
+
+/* what both phases race with the workers: rmmod, debugfs and fork/kill threads */
+struct racers {
+	struct aux rm, dbg, fk;
+};
+
+/* the workers and the racers, these on streams first .. first + 2 of the seed */
+static void start_race(struct racers *x, uint64_t first)
+{
+	th_rng_init(&x->rm.rng, g_seed, first);
+	th_rng_init(&x->dbg.rng, g_seed, first + 1);
+	th_rng_init(&x->fk.rng, g_seed, first + 2);
+	start_workers();
+	pthread_create(&x->rm.th, NULL, rmmod_main, &x->rm);
+	pthread_create(&x->dbg.th, NULL, debugfs_main, &x->dbg);
+	pthread_create(&x->fk.th, NULL, forker_main, &x->fk);
+}
+
+/* stop the workers and the racers; what they saw goes into *all */
+static void end_race(struct racers *x, struct res *all)
+{
+	g_stop = 1;
+	join_workers(all);
+	pthread_join(x->rm.th, NULL);
+	pthread_join(x->dbg.th, NULL);
+	pthread_join(x->fk.th, NULL);
+	res_merge(all, &x->rm.res);
+	res_merge(all, &x->dbg.res);
 }
 
 static void report_ops(const struct res *all, const char *name, const char *what)
@@ -555,14 +586,15 @@ static void report_ops(const struct res *all, const char *name, const char *what
 		if (off >= sizeof(detail))
 			off = sizeof(detail) - 1;
 	}
-	vt_check(calls > 0 && bad == 0, name, "%s: %" PRIu64 " calls (succeeded/made: %s), %" PRIu64
+	th_check(calls > 0 && bad == 0, name, "%s: %" PRIu64 " calls (succeeded/made: %s), %" PRIu64
 		 " with an undocumented answer%s%s", what, calls, detail, bad,
 		 first >= 0 ? "; first: " : "", first >= 0 ? all->first[first] : "");
 }
 
 static void phase_held(unsigned int ms)
 {
-	struct aux rm = { 0 }, dbg = { 0 }, fk = { 0 }, con = { 0 };
+	struct racers x = { 0 };
+	struct aux con = { 0 };
 	struct res all = { 0 };
 	struct monster_stats st;
 	int keeper, e, e2;
@@ -581,38 +613,26 @@ static void phase_held(unsigned int ms)
 	con.c->guard = true;	/* the workers write tails too */
 	vt_start(keeper);
 
-	vs_rng_init(&rm.rng, g_seed, 1);
-	vs_rng_init(&dbg.rng, g_seed, 2);
-	vs_rng_init(&fk.rng, g_seed, 3);
-	start_workers();
-	pthread_create(&rm.th, NULL, rmmod_main, &rm);
-	pthread_create(&dbg.th, NULL, debugfs_main, &dbg);
-	pthread_create(&fk.th, NULL, forker_main, &fk);
+	start_race(&x, 1);
 	pthread_create(&con.th, NULL, consumer_main, &con);
-	t0 = vt_now_ns();
-	while (vt_now_ns() - t0 < (uint64_t)ms * 1000000ULL)
-		vt_sleep_ms(20);
-	g_stop = 1;
-	join_workers(&all);
-	pthread_join(rm.th, NULL);
-	pthread_join(dbg.th, NULL);
-	pthread_join(fk.th, NULL);
+	t0 = th_now_ns();
+	while (th_now_ns() - t0 < (uint64_t)ms * 1000000ULL)
+		th_sleep_ms(20);
+	end_race(&x, &all);
 	pthread_join(con.th, NULL);
-	res_merge(&all, &rm.res);
-	res_merge(&all, &dbg.res);
 
 	report_ops(&all, "race-held-documented-answers",
 		   "5 workers + rmmod + debugfs + fork/kill threads while one file is held open");
-	vt_check(all.n[OP_RMMOD] > 0 && all.bad[OP_RMMOD] == 0 && all.rmmod_ok == 0,
+	th_check(all.n[OP_RMMOD] > 0 && all.bad[OP_RMMOD] == 0 && all.rmmod_ok == 0,
 		 "race-held-rmmod-refused", "%" PRIu64 " delete_module attempts while the device was open: %" PRIu64
 		 " succeeded", all.n[OP_RMMOD], all.rmmod_ok);
-	vt_check(all.n[OP_STATS] > 0 && all.stats_torn == 0, "race-held-stats-consistent",
+	th_check(all.n[OP_STATS] > 0 && all.stats_torn == 0, "race-held-stats-consistent",
 		 "%" PRIu64 " GET_STATS mid-race: %" PRIu64 " with tail > head or fill > slots%s%s",
 		 all.n[OP_STATS], all.stats_torn, all.stats_torn ? "; first: " : "", all.torn_first);
-	vt_check(all.n[OP_MAPCHECK] > 0 && all.bad[OP_MAPCHECK] == 0, "race-held-mappings-intact",
+	th_check(all.n[OP_MAPCHECK] > 0 && all.bad[OP_MAPCHECK] == 0, "race-held-mappings-intact",
 		 "%" PRIu64 " looks at mapped ring headers: all intact", all.n[OP_MAPCHECK]);
-	vt_check(fk.count >= 5, "race-held-killed-children", "%" PRIu64 " children killed while using the device",
-		 fk.count);
+	th_check(x.fk.count >= 5, "race-held-killed-children",
+		 "%" PRIu64 " children killed while using the device", x.fk.count);
 
 	/* quiet again: stop, then judge what the consumer saw */
 	vt_stop(keeper);
@@ -620,24 +640,24 @@ static void phase_held(unsigned int ms)
 	vs_consumer_end(con.c);
 	free(con.c);
 	e = vt_get_stats(keeper, &st);
-	vt_check(!e && !st.running, "race-held-stopped", "after the race: sampler running %u", st.running);
-	e = vs_set_slots(keeper, 1024);
-	e2 = vs_set_slots(keeper, 16384);
-	vt_check(!e && !e2, "race-held-no-leaked-refs",
+	th_check(!e && !st.running, "race-held-stopped", "after the race: sampler running %u", st.running);
+	e = vt_set_slots(keeper, 1024);
+	e2 = vt_set_slots(keeper, 16384);
+	th_check(!e && !e2, "race-held-no-leaked-refs",
 		 "only the held file left: resize to 1024 %s and back %s",
 		 e ? strerror(e) : "ok", e2 ? strerror(e2) : "ok");
 	close(keeper);
 	vs_kmsg_check(&g_mark, "race-held-kernel-log");
 
 	/* nothing open: the module goes, and comes back */
-	e = vs_rmmod();
+	e = vt_module_unload(O_NONBLOCK);
 	e2 = vt_module_reload();
 	{
 		int fd = open(MONSTER_DEVICE_PATH, O_RDWR | O_CLOEXEC);
 		struct monster_config c;
 		int e3 = fd < 0 ? errno : vt_get_config(fd, &c);
 
-		vt_check(!e && !e2 && !e3 && c.rate_hz == MONSTER_RATE_DEFAULT, "race-held-unload-reload",
+		th_check(!e && !e2 && !e3 && c.rate_hz == MONSTER_RATE_DEFAULT, "race-held-unload-reload",
 			 "rmmod with nothing open: %s; reload: %s; open + GET_CONFIG: %s (rate %u)",
 			 e ? strerrorname_np(e) : "ok", e2 ? strerror(e2) : "ok",
 			 e3 ? strerror(e3) : "ok", e3 ? 0 : c.rate_hz);
@@ -648,7 +668,8 @@ static void phase_held(unsigned int ms)
 
 static void phase_unload(unsigned int ms)
 {
-	struct aux rm = { 0 }, ld = { 0 }, dbg = { 0 }, fk = { 0 };
+	struct racers x = { 0 };
+	struct aux ld = { 0 };
 	struct res all = { 0 };
 	long long mem0, mem1;
 	uint64_t t0, pauses = 0, forced = 0;
@@ -658,61 +679,49 @@ static void phase_unload(unsigned int ms)
 	g_stop = 0;
 	g_pause = 0;
 	mem0 = vs_settled_mem_kb();
-	vs_rng_init(&rm.rng, g_seed, 21);
-	vs_rng_init(&dbg.rng, g_seed, 22);
-	vs_rng_init(&fk.rng, g_seed, 23);
-	start_workers();
-	pthread_create(&rm.th, NULL, rmmod_main, &rm);
+	start_race(&x, 21);
 	pthread_create(&ld.th, NULL, loader_main, &ld);
-	pthread_create(&dbg.th, NULL, debugfs_main, &dbg);
-	pthread_create(&fk.th, NULL, forker_main, &fk);
-	t0 = vt_now_ns();
-	while (vt_now_ns() - t0 < (uint64_t)ms * 1000000ULL) {
+	t0 = th_now_ns();
+	while (th_now_ns() - t0 < (uint64_t)ms * 1000000ULL) {
 		uint64_t w0;
 
-		vt_sleep_ms(400);
+		th_sleep_ms(400);
 		/* a forced pause: everyone closes, the module must be able to go */
 		g_pause = 1;
-		w0 = vt_now_ns();
-		while (g_parked < NWORKERS && vt_now_ns() - w0 < 3000000000ULL)
-			vt_sleep_ms(1);
-		while (vs_module_loaded() && vt_now_ns() - w0 < 3000000000ULL) {
-			e = vs_rmmod();
+		w0 = th_now_ns();
+		while (g_parked < NWORKERS && th_now_ns() - w0 < 3000000000ULL)
+			th_sleep_ms(1);
+		while (vt_module_loaded() && th_now_ns() - w0 < 3000000000ULL) {
+			e = vt_module_unload(O_NONBLOCK);
 			if (!e) {
 				forced++;
 				break;
 			}
-			vt_sleep_ms(2);
+			th_sleep_ms(2);
 		}
 		pauses++;
 		g_pause = 0;
 	}
-	g_stop = 1;
-	join_workers(&all);
-	pthread_join(rm.th, NULL);
+	end_race(&x, &all);
 	pthread_join(ld.th, NULL);
-	pthread_join(dbg.th, NULL);
-	pthread_join(fk.th, NULL);
-	res_merge(&all, &rm.res);
 	res_merge(&all, &ld.res);
-	res_merge(&all, &dbg.res);
 
 	report_ops(&all, "race-unload-documented-answers",
 		   "workers, rmmod, loader, debugfs and fork/kill threads with the module coming and going");
-	vt_check(forced > 0 && pauses > 0 && all.insmod_ok > 0, "race-unload-cycles",
+	th_check(forced > 0 && pauses > 0 && all.insmod_ok > 0, "race-unload-cycles",
 		 "%" PRIu64 " unloads at forced pauses (of %" PRIu64 "), %" PRIu64 " by the racing rmmod thread, %" PRIu64
 		 " reloads", forced, pauses, all.rmmod_ok, all.insmod_ok);
-	vt_check(all.n[OP_STATS] > 0 && all.stats_torn == 0, "race-unload-stats-consistent",
+	th_check(all.n[OP_STATS] > 0 && all.stats_torn == 0, "race-unload-stats-consistent",
 		 "%" PRIu64 " GET_STATS: %" PRIu64 " with tail > head or fill > slots%s%s", all.n[OP_STATS],
 		 all.stats_torn, all.stats_torn ? "; first: " : "", all.torn_first);
 
 	/* the module is back, as the harness loaded it, and works */
 	{
-		uint64_t w0 = vt_now_ns();
+		uint64_t w0 = th_now_ns();
 
-		while (!vs_module_loaded() && vt_now_ns() - w0 < 5000000000ULL) {
+		while (!vt_module_loaded() && th_now_ns() - w0 < 5000000000ULL) {
 			vt_module_reload();
-			vt_sleep_ms(10);
+			th_sleep_ms(10);
 		}
 	}
 	/* a fresh load: default rings, so nothing was lost over the cycles */
@@ -722,7 +731,7 @@ static void phase_unload(unsigned int ms)
 	 * MemAvailable's sight: one set of rings may be missing for a while. A leak
 	 * over 8+ cycles would be several sets.
 	 */
-	vt_check(mem0 > 0 && mem1 > 0 && mem1 + 60 * 1024 >= mem0 && forced + all.rmmod_ok >= 2,
+	th_check(mem0 > 0 && mem1 > 0 && mem1 + 60 * 1024 >= mem0 && forced + all.rmmod_ok >= 2,
 		 "race-unload-no-ring-leak",
 		 "MemAvailable (settled) %lld KiB before, %lld KiB after %" PRIu64
 		 " unload/reload cycles: %lld KiB less (allowed: 60 MiB, one set of rings is 45 MiB)",
@@ -733,22 +742,16 @@ static void phase_unload(unsigned int ms)
 		int e1 = c ? vs_consumer_begin(c, MONSTER_SCOPE_PROCESS) : ENOMEM;
 
 		if (e1) {
-			vt_fail("race-unload-final-state", "open/map after the storm: %s", strerror(abs(e1)));
+			th_fail("race-unload-final-state", "open/map after the storm: %s", strerror(abs(e1)));
 		} else {
 			vt_get_config(c->d.fd, &cfg);
-			vt_check(cfg.rate_hz == MONSTER_RATE_DEFAULT && cfg.scope == MONSTER_SCOPE_PROCESS &&
+			th_check(cfg.rate_hz == MONSTER_RATE_DEFAULT && cfg.scope == MONSTER_SCOPE_PROCESS &&
 				 cfg.ring_slots == c->d.info.ring_slots, "race-unload-final-state",
 				 "loaded, default config (rate %u scope %u slots %u)", cfg.rate_hz, cfg.scope,
 				 cfg.ring_slots);
 			vt_set_rate_scope(c->d.fd, 1000, MONSTER_SCOPE_PROCESS);
 			vt_start(c->d.fd);
-			{
-				uint64_t w0 = vt_now_ns();
-
-				while (vt_now_ns() - w0 < 300000000ULL)
-					if (!vs_consume(c))
-						vt_sleep_ms(1);
-			}
+			vs_consume_for(c, 300);
 			vt_stop(c->d.fd);
 			vs_consumer_finish(c, "race-unload-final-consumer", false);
 			vs_consumer_end(c);
@@ -760,11 +763,8 @@ static void phase_unload(unsigned int ms)
 
 int main(void)
 {
-	vt_begin("t_93_races");
-	vs_watchdog(vs_long() ? 900 : 170);
+	g_seed = vs_begin("t_93_races", 900, &g_mark);
 	page = sysconf(_SC_PAGESIZE);
-	g_seed = vs_seed();
-	g_mark = vt_kmsg_mark();
 	signal(SIGPIPE, SIG_IGN);
 	vt_spawn_variety(3);
 	phase_held(vs_ms(5000, 60000));

@@ -24,7 +24,7 @@
  */
 #include "vmstress.h"
 
-#include <limits.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -35,25 +35,6 @@
 
 static uint64_t g_seed, g_mark;
 static long page;
-
-static void run_consumer(struct vs_consumer *c, unsigned int ms)
-{
-	uint64_t t0 = vt_now_ns();
-
-	while (vt_now_ns() - t0 < (uint64_t)ms * 1000000ULL)
-		if (!vs_consume(c))
-			vt_sleep_ms(1);
-}
-
-static uint64_t sum_dropped(const struct monster_stats *st)
-{
-	uint64_t n = 0;
-	unsigned int r;
-
-	for (r = 0; r < MONSTER_NR_RINGS; r++)
-		n += st->ring[r].dropped;
-	return n;
-}
 
 /* ---- paused consumer ---------------------------------------------------------------- */
 
@@ -71,21 +52,21 @@ static void paused(void)
 	fd = open(MONSTER_DEVICE_PATH, O_RDWR | O_CLOEXEC);
 	if (fd < 0 || vt_get_config(fd, &c0))
 		vt_bail("stress-paused-setup", "open: %s", strerror(errno));
-	e = vs_set_slots(fd, 1024);
+	e = vt_set_slots(fd, 1024);
 	close(fd);
 	if (e || !c || vs_consumer_begin(c, MONSTER_SCOPE_PROCESS))
 		vt_bail("stress-paused-setup", "resize to 1024 / consumer: %s", strerror(e ? e : errno));
 	vt_set_rate_scope(c->d.fd, 1000, MONSTER_SCOPE_PROCESS);
 	vt_start(c->d.fd);
-	d0 = sum_dropped(&c->s0);
-	for (i = 0; i < VT_ARRAY_SIZE(pause_ms); i++) {
+	d0 = VT_RING_SUM(&c->s0, dropped);
+	for (i = 0; i < TH_ARRAY_SIZE(pause_ms); i++) {
 		struct monster_stats st;
 		uint64_t expect[MONSTER_NR_RINGS];
 
-		run_consumer(c, 300);
+		vs_consume_for(c, 300);
 		memcpy(expect, c->q.expect, sizeof(expect));
 		/* the pause: nothing read, nothing released */
-		vt_sleep_ms(vs_ms(pause_ms[i], pause_ms[i] * 5));
+		th_sleep_ms(vs_ms(pause_ms[i], pause_ms[i] * 5));
 		vt_get_stats_or_bail(c->d.fd, &st, "stress-paused-stats");
 		for (r = 0; r < MONSTER_NR_RINGS; r++) {
 			uint64_t unread = st.ring[r].head - c->d.ctail[r];
@@ -114,19 +95,19 @@ static void paused(void)
 					 ", want %" PRIu64, r, i, (uint64_t)vt_rec(&c->d, r, c->d.ctail[r])->seq,
 					 expect[r]);
 		}
-		run_consumer(c, 300);
+		vs_consume_for(c, 300);
 	}
 	vt_stop(c->d.fd);
 	{
 		struct monster_stats st;
 
 		vt_get_stats_or_bail(c->d.fd, &st, "stress-paused-stats");
-		vt_check(full_rings > 0 && full_ok == full_rings && first_ok == first_rings &&
-			 sum_dropped(&st) > d0, "stress-paused-full-rings-keep-oldest",
+		th_check(full_rings > 0 && full_ok == full_rings && first_ok == first_rings &&
+			 VT_RING_SUM(&st, dropped) > d0, "stress-paused-full-rings-keep-oldest",
 			 "3 pauses at 1000 Hz, 1024-slot rings: %" PRIu64 "/%" PRIu64
 			 " overflowed rings held exactly 1024 unread records, %" PRIu64 "/%" PRIu64
 			 " resumed with the oldest unread record; %" PRIu64 " drops%s%s",
-			 full_ok, full_rings, first_ok, first_rings, sum_dropped(&st) - d0,
+			 full_ok, full_rings, first_ok, first_rings, VT_RING_SUM(&st, dropped) - d0,
 			 bad[0] ? "; first: " : "", bad);
 	}
 	vs_consumer_finish(c, "stress-paused", false);
@@ -135,7 +116,7 @@ static void paused(void)
 	fd = open(MONSTER_DEVICE_PATH, O_RDWR | O_CLOEXEC);
 	e = vt_set_config(fd, &c0);
 	if (e)
-		vt_fail("stress-paused-restore", "SET_CONFIG back to %u slots: %s", c0.ring_slots, strerror(e));
+		th_fail("stress-paused-restore", "SET_CONFIG back to %u slots: %s", c0.ring_slots, strerror(e));
 	close(fd);
 	vs_kmsg_check(&g_mark, "stress-paused-kernel-log");
 }
@@ -159,12 +140,12 @@ static void *quick_thread(void *arg)
 static int storm_main(void *argp)
 {
 	const struct storm_arg *a = argp;
-	struct vs_rng r;
+	struct th_rng r;
 
-	vs_rng_init(&r, g_seed, 40 + (uint64_t)a->id);
+	th_rng_init(&r, g_seed, 40 + (uint64_t)a->id);
 	vt_child_ready();
 	for (;;) {
-		unsigned int how = (unsigned int)vs_below(&r, 4);
+		unsigned int how = (unsigned int)th_below(&r, 4);
 		pid_t pid = how == 3 ? vfork() : fork();
 
 		if (pid == 0) {
@@ -227,11 +208,11 @@ static void storm(void)
 		pids[i] = vt_spawn("monster-storm", storm_main, &args[i], true);
 	}
 	vt_start(c->d.fd);
-	t0 = vt_now_ns();
-	run_consumer(c, ms_each);
+	t0 = th_now_ns();
+	vs_consume_for(c, ms_each);
 	vt_set_rate_scope(c->d.fd, 1000, MONSTER_SCOPE_THREAD);	/* live scope change */
-	run_consumer(c, ms_each);
-	ms = (vt_now_ns() - t0) / 1000000ULL;
+	vs_consume_for(c, ms_each);
+	ms = (th_now_ns() - t0) / 1000000ULL;
 	vt_stop(c->d.fd);
 	for (i = 0; i < 2; i++)
 		vt_kill(pids[i]);
@@ -239,7 +220,7 @@ static void storm(void)
 	vt_get_stats_or_bail(c->d.fd, &st1, "stress-storm-stats");
 	sweeps = st1.sweeps - st0.sweeps;
 	vs_consumer_finish(c, "stress-storm", false);
-	vt_check(forks * 1000 >= 20 * ms && sweeps * 50 * 1000 >= 1000 * ms && seen.short_lived > 0,
+	th_check(forks * 1000 >= 20 * ms && sweeps * 50 * 1000 >= 1000 * ms && seen.short_lived > 0,
 		 "stress-storm-sampled",
 		 "%" PRIu64 " forks (%" PRIu64 "/s) in %" PRIu64 " ms, %" PRIu64 " sweeps at 1000 Hz (overruns %" PRIu64
 		 "), %" PRIu64 " records of short-lived children, %" PRIu64 " of exiting tasks",
@@ -303,7 +284,7 @@ static void memory(void)
 		vt_bail("stress-memory-setup", "hog/consumer: %s", strerror(errno));
 	vt_set_rate_scope(c->d.fd, 1000, MONSTER_SCOPE_PROCESS);
 	vt_start(c->d.fd);
-	run_consumer(c, vs_ms(1500, 20000));
+	vs_consume_for(c, vs_ms(1500, 20000));
 	vt_stop(c->d.fd);
 	vs_consumer_finish(c, "stress-memory-consumer", false);
 	vt_set_rate_scope(c->d.fd, MONSTER_RATE_DEFAULT, MONSTER_SCOPE_PROCESS);
@@ -312,9 +293,9 @@ static void memory(void)
 	/* nothing else open or mapped: resizes are possible, only memory can refuse */
 	fd = open(MONSTER_DEVICE_PATH, O_RDWR | O_CLOEXEC);
 	vt_get_config(fd, &c0);
-	e_big = vs_set_slots(fd, 65536);		/* ~180 MiB: does not fit */
+	e_big = vt_set_slots(fd, 65536);		/* ~180 MiB: does not fit */
 	/* an OOM kill takes a moment to finish: then the hog is a zombie or gone */
-	vt_sleep_ms(300);
+	th_sleep_ms(300);
 	{
 		struct vt_pstat ps;
 		int st;
@@ -323,13 +304,13 @@ static void memory(void)
 			!(ps.flags & 0x4) /* PF_EXITING */ &&
 			waitpid(hog, &st, WNOHANG) == 0;
 	}
-	vt_check((e_big == ENOMEM || e_big == 0) && alive, "stress-memory-resize-enomem",
+	th_check((e_big == ENOMEM || e_big == 0) && alive, "stress-memory-resize-enomem",
 		 "hog holds %" PRIu64 " MiB (MemAvailable %lld -> %lld KiB); resize to 65536 slots (180 MiB): %s (want ENOMEM); hog %s",
 		 (uint64_t)sh->bytes >> 20, avail0, avail1, e_big ? strerrorname_np(e_big) : "succeeded",
 		 alive ? "alive" : "KILLED (OOM killer?)");
-	e_small = vs_set_slots(fd, 1024);
-	e_back = vs_set_slots(fd, c0.ring_slots);
-	vt_check(!e_small && !e_back, "stress-memory-resize-small",
+	e_small = vt_set_slots(fd, 1024);
+	e_back = vt_set_slots(fd, c0.ring_slots);
+	th_check(!e_small && !e_back, "stress-memory-resize-small",
 		 "under the same pressure: resize to 1024 slots %s, back to %u %s",
 		 e_small ? strerrorname_np(e_small) : "ok", c0.ring_slots, e_back ? strerrorname_np(e_back) : "ok");
 	vt_kill(hog);
@@ -354,36 +335,12 @@ struct tasks_arg {
 	int id;
 };
 
-static void *sleeper(void *arg)
-{
-	(void)arg;
-	for (;;)
-		pause();
-	return NULL;
-}
-
 static int tasks_main(void *argp)
 {
 	const struct tasks_arg *a = argp;
-	pthread_attr_t attr;
-	pthread_t t;
-	int i, e;
 
-	pthread_attr_init(&attr);
-	pthread_attr_setstacksize(&attr, PTHREAD_STACK_MIN > 16384 ? PTHREAD_STACK_MIN : 16384);
-	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-	for (i = 0; i < TASKS_PER - 1; i++) {
-		e = pthread_create(&t, &attr, sleeper, NULL);
-		if (e) {
-			a->sh->err[a->id] = e;
-			break;
-		}
-		a->sh->created[a->id] = i + 2;	/* with the main thread */
-	}
-	vt_child_ready();
-	for (;;)
-		pause();
-	return 0;
+	a->sh->created[a->id] = 1;	/* the main thread */
+	vt_sleeping_threads(TASKS_PER - 1, &a->sh->created[a->id], &a->sh->err[a->id]);
 }
 
 struct tasks_seen {
@@ -419,7 +376,7 @@ static void tasks(void)
 	/* the guest's default threads-max (about 7,600 for 1 GiB) is below 10,000 */
 	vt_read_file("/proc/sys/kernel/threads-max", old_max, sizeof(old_max));
 	vt_write_file("/proc/sys/kernel/threads-max", "40000");
-	t0 = vt_now_ns();
+	t0 = th_now_ns();
 	for (i = 0; i < TASK_PROCS; i++) {
 		args[i].sh = sh;
 		args[i].id = i;
@@ -428,8 +385,8 @@ static void tasks(void)
 		if (seen.pids[i] < 0 || sh->created[i] != TASKS_PER)
 			threads_ok = 0;
 	}
-	vt_note("created %" PRIu64 " threads in %" PRIu64 " ms (errors %d %d %d %d)", created,
-		(uint64_t)((vt_now_ns() - t0) / 1000000), sh->err[0], sh->err[1], sh->err[2], sh->err[3]);
+	th_note("created %" PRIu64 " threads in %" PRIu64 " ms (errors %d %d %d %d)", created,
+		(uint64_t)((th_now_ns() - t0) / 1000000), sh->err[0], sh->err[1], sh->err[2], sh->err[3]);
 	if (vs_consumer_begin(c, MONSTER_SCOPE_THREAD))
 		vt_bail("stress-10k-setup", "consumer: %s", strerror(errno));
 	c->on_rec = tasks_rec;
@@ -437,25 +394,25 @@ static void tasks(void)
 	vt_set_rate_scope(c->d.fd, 1000, MONSTER_SCOPE_THREAD);
 	vt_get_stats_or_bail(c->d.fd, &st0, "stress-10k-stats");
 	vt_start(c->d.fd);
-	t0 = vt_now_ns();
-	while (vt_now_ns() - t0 < (uint64_t)vs_ms(3000, 30000) * 1000000ULL) {
+	t0 = th_now_ns();
+	while (th_now_ns() - t0 < (uint64_t)vs_ms(3000, 30000) * 1000000ULL) {
 		struct monster_stats st;
 
 		if (!vs_consume(c))
-			vt_sleep_ms(1);
+			th_sleep_ms(1);
 		if (!vt_get_stats(c->d.fd, &st) && st.last_sweep_tasks > tasks_seen_max)
 			tasks_seen_max = st.last_sweep_tasks;
 	}
-	ms = (vt_now_ns() - t0) / 1000000ULL;
+	ms = (th_now_ns() - t0) / 1000000ULL;
 	vt_stop(c->d.fd);
 	vt_get_stats_or_bail(c->d.fd, &st1, "stress-10k-stats");
 	sweeps = st1.sweeps - st0.sweeps;
 	vs_consumer_finish(c, "stress-10k-thread", false);
-	vt_check(threads_ok && tasks_seen_max >= TASK_PROCS * TASKS_PER, "stress-10k-tasks-sampled",
+	th_check(threads_ok && tasks_seen_max >= TASK_PROCS * TASKS_PER, "stress-10k-tasks-sampled",
 		 "%" PRIu64 " threads created in %d processes; largest sweep saw %" PRIu64 " tasks (want >= %d)",
 		 created, TASK_PROCS, tasks_seen_max, TASK_PROCS * TASKS_PER);
 	/* bounded: a sweep of 10k+ tasks under emulation takes tens of ms, never seconds */
-	vt_check(sweeps > 0 && st1.max_sweep_ns < 2000000000ULL, "stress-10k-sweeps-bounded",
+	th_check(sweeps > 0 && st1.max_sweep_ns < 2000000000ULL, "stress-10k-sweeps-bounded",
 		 "%" PRIu64 " sweeps in %" PRIu64 " ms (asked 1000 Hz, overruns %" PRIu64 "), longest %" PRIu64
 		 " us, mean %" PRIu64 " us", sweeps, ms, (uint64_t)(st1.overruns - st0.overruns),
 		 (uint64_t)st1.max_sweep_ns / 1000,
@@ -469,20 +426,20 @@ static void tasks(void)
 	c->arg = &seen;
 	vt_set_rate_scope(c->d.fd, 1000, MONSTER_SCOPE_PROCESS);
 	vt_start(c->d.fd);
-	run_consumer(c, 1000);
+	vs_consume_for(c, 1000);
 	vt_stop(c->d.fd);
 	vs_consumer_finish(c, "stress-10k-process", false);
-	vt_check(seen.nr_threads[0] == TASKS_PER && seen.nr_threads[1] == TASKS_PER &&
+	th_check(seen.nr_threads[0] == TASKS_PER && seen.nr_threads[1] == TASKS_PER &&
 		 seen.nr_threads[2] == TASKS_PER && seen.nr_threads[3] == TASKS_PER,
 		 "stress-10k-process-nr-threads", "process-scope records of the 4 processes: nr_threads %u %u %u %u (want %d)",
 		 seen.nr_threads[0], seen.nr_threads[1], seen.nr_threads[2], seen.nr_threads[3], TASKS_PER);
 	vt_set_rate_scope(c->d.fd, MONSTER_RATE_DEFAULT, MONSTER_SCOPE_PROCESS);
 	vs_consumer_end(c);
 	free(c);
-	t0 = vt_now_ns();
+	t0 = th_now_ns();
 	for (i = 0; i < TASK_PROCS; i++)
 		vt_kill(seen.pids[i]);
-	vt_note("10k threads gone in %" PRIu64 " ms", (uint64_t)((vt_now_ns() - t0) / 1000000));
+	th_note("10k threads gone in %" PRIu64 " ms", (uint64_t)((th_now_ns() - t0) / 1000000));
 	if (old_max[0])
 		vt_write_file("/proc/sys/kernel/threads-max", old_max);
 	vs_kmsg_check(&g_mark, "stress-10k-kernel-log");
@@ -490,11 +447,8 @@ static void tasks(void)
 
 int main(void)
 {
-	vt_begin("t_94_load");
-	vs_watchdog(vs_long() ? 1200 : 170);
+	g_seed = vs_begin("t_94_load", 1200, &g_mark);
 	page = sysconf(_SC_PAGESIZE);
-	g_seed = vs_seed();
-	g_mark = vt_kmsg_mark();
 	vt_spawn_variety(8);
 	paused();
 	storm();

@@ -7,7 +7,9 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -17,21 +19,14 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
-/* ---- reporting ---------------------------------------------------------------------- */
+/* ---- the program ---------------------------------------------------------------------- */
 
-static const char *g_prog = "vmtest";
-static char g_kebab[64] = "vmtest";	/* g_prog with '-' for '_', for check names */
-static int g_pass, g_fail, g_skip;
 static bool g_ended;
 static bool g_is_child;
 static pid_t g_parent_pid;
-
-#define VT_MAX_NAMES 1024
-static char *g_names[VT_MAX_NAMES];
-static int g_nnames;
+static char g_watchdog_msg[160];	/* written by the SIGALRM handler */
 
 /* the configuration the program must leave behind */
 static struct monster_config g_default_cfg;
@@ -45,118 +40,30 @@ static pid_t g_children[VT_MAX_CHILDREN];
 static int g_nchildren;
 static int g_ready_fd = -1;
 
-static void vt_emit(const char *verdict, const char *name, const char *fmt, va_list ap)
-{
-	char detail[2048];
-	char *p;
-	int i;
-
-	vsnprintf(detail, sizeof(detail), fmt, ap);
-	for (p = detail; *p; p++)
-		if (*p == '\n' || *p == '\r')
-			*p = ' ';
-	for (i = 0; i < g_nnames; i++)
-		if (strcmp(g_names[i], name) == 0)
-			break;
-	if (i < g_nnames) {
-		printf("FAIL %s-duplicate-name: the check name %s is used twice\n", g_kebab, name);
-		g_fail++;
-	} else if (g_nnames < VT_MAX_NAMES) {
-		g_names[g_nnames++] = strdup(name);
-	}
-	printf("%s %s: %s\n", verdict, name, detail);
-	fflush(stdout);
-}
-
-void vt_pass(const char *name, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vt_emit("PASS", name, fmt, ap);
-	va_end(ap);
-	g_pass++;
-}
-
-void vt_fail(const char *name, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vt_emit("FAIL", name, fmt, ap);
-	va_end(ap);
-	g_fail++;
-}
-
-void vt_skip(const char *name, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vt_emit("SKIP", name, fmt, ap);
-	va_end(ap);
-	g_skip++;
-}
-
-bool vt_check(bool ok, const char *name, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vt_emit(ok ? "PASS" : "FAIL", name, fmt, ap);
-	va_end(ap);
-	if (ok)
-		g_pass++;
-	else
-		g_fail++;
-	return ok;
-}
-
-void vt_note(const char *fmt, ...)
-{
-	char line[2048];
-	va_list ap;
-	char *p;
-
-	va_start(ap, fmt);
-	vsnprintf(line, sizeof(line), fmt, ap);
-	va_end(ap);
-	for (p = line; *p; p++)
-		if (*p == '\n')
-			*p = ' ';
-	printf("# %s\n", line);
-	fflush(stdout);
-}
-
 void vt_bail(const char *name, const char *fmt, ...)
 {
 	va_list ap;
 
 	va_start(ap, fmt);
-	vt_emit("FAIL", name, fmt, ap);
+	th_vfail(name, fmt, ap);
 	va_end(ap);
-	g_fail++;
 	exit(vt_end());
 }
 
-int vt_failures(void)
+static void vt_on_watchdog(int sig)
 {
-	return g_fail;
-}
-
-static void vt_watchdog(int sig)
-{
-	char msg[256];
-	int i, n;
+	int i;
 
 	(void)sig;
-	n = snprintf(msg, sizeof(msg),
-		     "FAIL %s-watchdog: the program ran past its own time limit (stuck?)\n", g_kebab);
-	if (n > 0)
-		(void)!write(STDOUT_FILENO, msg, (size_t)n);
+	(void)!write(STDOUT_FILENO, g_watchdog_msg, strlen(g_watchdog_msg));
 	for (i = 0; i < g_nchildren; i++)
 		kill(g_children[i], SIGKILL);
 	_exit(1);
+}
+
+void vt_watchdog(unsigned int secs)
+{
+	alarm(secs);
 }
 
 static void vt_atexit(void)
@@ -181,42 +88,33 @@ static int vt_read_param(const char *name, long long *v)
 	return 0;
 }
 
-/* a check name of this program's own: <prog in kebab-case>-<what> */
-static const char *vt_own_name(const char *what, char *buf, size_t len)
-{
-	snprintf(buf, len, "%s-%s", g_kebab, what);
-	return buf;
-}
-
 void vt_begin(const char *prog)
 {
 	struct monster_config c;
 	struct monster_stats st;
 	char name[96];
 	long long v;
-	size_t i;
 	int fd, err;
 
-	g_prog = prog;
-	for (i = 0; prog[i] && i + 1 < sizeof(g_kebab); i++)
-		g_kebab[i] = prog[i] == '_' ? '-' : prog[i];
-	g_kebab[i] = 0;
+	th_begin(prog);
 	g_parent_pid = getpid();
-	setvbuf(stdout, NULL, _IOLBF, 0);
+	snprintf(g_watchdog_msg, sizeof(g_watchdog_msg),
+		 "FAIL %s: the program ran past its own time limit (stuck?)\n",
+		 th_own_name("watchdog", name, sizeof(name)));
 	atexit(vt_atexit);
-	signal(SIGALRM, vt_watchdog);
+	signal(SIGALRM, vt_on_watchdog);
 	signal(SIGPIPE, SIG_IGN);
-	alarm(170);
+	vt_watchdog(VT_WATCHDOG_S);
 
 	fd = open(MONSTER_DEVICE_PATH, O_RDWR | O_CLOEXEC);
 	if (fd < 0) {
-		vt_fail(vt_own_name("open", name, sizeof(name)), "cannot open %s: %s",
+		th_fail(th_own_name("open", name, sizeof(name)), "cannot open %s: %s",
 			MONSTER_DEVICE_PATH, strerror(errno));
 		exit(1);
 	}
 	err = vt_get_config(fd, &c);
 	if (err) {
-		vt_fail(vt_own_name("get-config", name, sizeof(name)), "GET_CONFIG failed: %s",
+		th_fail(th_own_name("get-config", name, sizeof(name)), "GET_CONFIG failed: %s",
 			strerror(err));
 		close(fd);
 		exit(1);
@@ -234,12 +132,12 @@ void vt_begin(const char *prog)
 	g_have_default = true;
 	/* a program before us that died may have left the device running or reconfigured */
 	if (vt_get_stats(fd, &st) == 0 && st.running) {
-		vt_note("%s: the sampler was running at the start; stopping it", prog);
+		th_note("%s: the sampler was running at the start; stopping it", prog);
 		vt_stop(fd);
 	}
 	if (memcmp(&c, &g_default_cfg, sizeof(c)) != 0) {
 		err = vt_set_config(fd, &g_default_cfg);
-		vt_note("%s: found a non-default config (rate %u scope %u slots %u node %d); restoring the defaults: %s",
+		th_note("%s: found a non-default config (rate %u scope %u slots %u node %d); restoring the defaults: %s",
 			prog, c.rate_hz, c.scope, c.ring_slots, c.numa_node,
 			err ? strerror(err) : "ok");
 	}
@@ -254,7 +152,7 @@ int vt_end(void)
 	int fd, err, i;
 
 	if (g_ended)
-		return g_fail ? 1 : 0;
+		return th_failures() ? 1 : 0;
 	g_ended = true;
 	alarm(0);
 	vt_kill_children();
@@ -264,60 +162,43 @@ int vt_end(void)
 
 	fd = open(MONSTER_DEVICE_PATH, O_RDWR | O_CLOEXEC);
 	if (fd < 0) {
-		vt_fail(vt_own_name("cleanup-open", name, sizeof(name)), "cannot open %s: %s",
+		th_fail(th_own_name("cleanup-open", name, sizeof(name)), "cannot open %s: %s",
 			MONSTER_DEVICE_PATH, strerror(errno));
 	} else {
 		err = vt_stop(fd);
 		if (err)
-			vt_fail(vt_own_name("cleanup-stop", name, sizeof(name)), "STOP failed: %s",
+			th_fail(th_own_name("cleanup-stop", name, sizeof(name)), "STOP failed: %s",
 				strerror(err));
 		if (g_have_default && vt_get_config(fd, &c) == 0 &&
 		    memcmp(&c, &g_default_cfg, sizeof(c)) != 0) {
 			err = vt_set_config(fd, &g_default_cfg);
 			if (err)
-				vt_fail(vt_own_name("cleanup-restore", name, sizeof(name)),
+				th_fail(th_own_name("cleanup-restore", name, sizeof(name)),
 					"cannot restore the config (rate %u scope %u slots %u node %d): %s",
 					g_default_cfg.rate_hz, g_default_cfg.scope,
 					g_default_cfg.ring_slots, g_default_cfg.numa_node,
 					strerror(err));
 		}
 		if (vt_get_stats(fd, &st) == 0 && st.running)
-			vt_fail(vt_own_name("cleanup-running", name, sizeof(name)),
+			th_fail(th_own_name("cleanup-running", name, sizeof(name)),
 				"the sampler still runs after STOP");
 		close(fd);
 	}
-	vt_note("%s: %d passed, %d failed, %d skipped", g_prog, g_pass, g_fail, g_skip);
-	fflush(stdout);
-	return g_fail ? 1 : 0;
-}
-
-/* ---- time ----------------------------------------------------------------------------- */
-
-uint64_t vt_now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
-
-void vt_sleep_ns(uint64_t ns)
-{
-	struct timespec ts = {
-		.tv_sec = (time_t)(ns / 1000000000ULL),
-		.tv_nsec = (long)(ns % 1000000000ULL),
-	};
-
-	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-		;
-}
-
-void vt_sleep_ms(unsigned int ms)
-{
-	vt_sleep_ns((uint64_t)ms * 1000000ULL);
+	return th_end();
 }
 
 /* ---- the device ----------------------------------------------------------------------- */
+
+bool vt_all_zero(const void *p, size_t len)
+{
+	const unsigned char *c = p;
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (c[i])
+			return false;
+	return true;
+}
 
 int vt_ioctl(int fd, unsigned long cmd, void *arg)
 {
@@ -380,33 +261,30 @@ void vt_open_or_bail(struct vt_dev *d, const char *name)
 		vt_bail(name, "open %s + GET_INFO failed: %s", MONSTER_DEVICE_PATH, strerror(-err));
 }
 
+/* One region of the device: the mapping, or NULL with errno set. */
+static void *vt_map_region(const struct vt_dev *d, uint64_t size, uint64_t offset, int prot)
+{
+	void *p = mmap(NULL, size, prot, MAP_SHARED, d->fd, (off_t)offset);
+
+	return p == MAP_FAILED ? NULL : p;
+}
+
 int vt_map(struct vt_dev *d)
 {
 	struct monster_stats st;
 	const struct monster_info *in = &d->info;
-	void *p;
 	unsigned int r;
 	int err;
 
-	p = mmap(NULL, in->tails_size, PROT_READ | PROT_WRITE, MAP_SHARED, d->fd,
-		 (off_t)in->tails_offset);
-	if (p == MAP_FAILED)
-		return -errno;
-	d->tails = p;
-	p = mmap(NULL, in->headers_size, PROT_READ, MAP_SHARED, d->fd, (off_t)in->headers_offset);
-	if (p == MAP_FAILED) {
+	d->tails = vt_map_region(d, in->tails_size, in->tails_offset, PROT_READ | PROT_WRITE);
+	d->hdr = d->tails ? vt_map_region(d, in->headers_size, in->headers_offset, PROT_READ)
+			  : NULL;
+	d->data = d->hdr ? vt_map_region(d, in->data_size, in->data_offset, PROT_READ) : NULL;
+	if (!d->data) {
 		err = -errno;
 		vt_unmap(d);
 		return err;
 	}
-	d->hdr = p;
-	p = mmap(NULL, in->data_size, PROT_READ, MAP_SHARED, d->fd, (off_t)in->data_offset);
-	if (p == MAP_FAILED) {
-		err = -errno;
-		vt_unmap(d);
-		return err;
-	}
-	d->data = p;
 	/* start from the tail the kernel holds (and repair any garbage left behind) */
 	err = vt_get_stats(d->fd, &st);
 	if (err) {
@@ -483,29 +361,53 @@ int vt_stop(int fd)
 	return vt_ioctl(fd, MONSTER_IOC_STOP, NULL);
 }
 
-int vt_set_rate_scope(int fd, uint32_t rate, uint32_t scope)
+int vt_change_config(int fd, unsigned int fields, const struct monster_config *want)
 {
 	struct monster_config c;
 	int err = vt_get_config(fd, &c);
 
 	if (err)
 		return err;
-	c.rate_hz = rate;
-	c.scope = scope;
+	if (fields & VT_CFG_RATE)
+		c.rate_hz = want->rate_hz;
+	if (fields & VT_CFG_SCOPE)
+		c.scope = want->scope;
+	if (fields & VT_CFG_SLOTS)
+		c.ring_slots = want->ring_slots;
+	if (fields & VT_CFG_NODE)
+		c.numa_node = want->numa_node;
 	return vt_set_config(fd, &c);
+}
+
+int vt_set_rate_scope(int fd, uint32_t rate, uint32_t scope)
+{
+	const struct monster_config want = { .rate_hz = rate, .scope = scope };
+
+	return vt_change_config(fd, VT_CFG_RATE | VT_CFG_SCOPE, &want);
+}
+
+void vt_set_rate_scope_or_bail(int fd, uint32_t rate, uint32_t scope, const char *name)
+{
+	int err = vt_set_rate_scope(fd, rate, scope);
+
+	if (err)
+		vt_bail(name, "SET_CONFIG rate %u scope %s: %s", rate,
+			scope == MONSTER_SCOPE_THREAD ? "THREAD" : "PROCESS", strerror(err));
+}
+
+int vt_set_slots(int fd, uint32_t slots)
+{
+	const struct monster_config want = { .ring_slots = slots };
+
+	return vt_change_config(fd, VT_CFG_SLOTS, &want);
 }
 
 int vt_resize(struct vt_dev *d, uint32_t slots)
 {
-	struct monster_config c;
 	int err;
 
 	vt_unmap(d);
-	err = vt_get_config(d->fd, &c);
-	if (err)
-		return err;
-	c.ring_slots = slots;
-	err = vt_set_config(d->fd, &c);
+	err = vt_set_slots(d->fd, slots);
 	if (err)
 		return err;
 	err = vt_info(d);
@@ -552,6 +454,18 @@ void vt_drain(struct vt_dev *d)
 
 /* ---- sweeps --------------------------------------------------------------------------- */
 
+uint64_t vt_ring_sum(const struct monster_stats *st, size_t counter)
+{
+	uint64_t n = 0, v;
+	unsigned int r;
+
+	for (r = 0; r < MONSTER_NR_RINGS; r++) {
+		memcpy(&v, (const char *)&st->ring[r] + counter, sizeof(v));
+		n += v;
+	}
+	return n;
+}
+
 uint64_t vt_sweeps(int fd)
 {
 	struct monster_stats st;
@@ -565,7 +479,7 @@ uint64_t vt_wait_sweeps(int fd, uint64_t n, unsigned int timeout_ms, struct vt_d
 			vt_rec_fn fn, void *arg)
 {
 	uint64_t s0 = vt_sweeps(fd), s = s0;
-	uint64_t end = vt_now_ns() + (uint64_t)timeout_ms * 1000000ULL;
+	uint64_t end = th_now_ns() + (uint64_t)timeout_ms * 1000000ULL;
 
 	if (s0 == UINT64_MAX)
 		return 0;
@@ -575,9 +489,9 @@ uint64_t vt_wait_sweeps(int fd, uint64_t n, unsigned int timeout_ms, struct vt_d
 		s = vt_sweeps(fd);
 		if (s == UINT64_MAX || s < s0)
 			return 0;
-		if (s - s0 >= n || vt_now_ns() >= end)
+		if (s - s0 >= n || th_now_ns() >= end)
 			break;
-		vt_sleep_ms(2);
+		th_sleep_ms(2);
 	}
 	return s - s0;
 }
@@ -641,7 +555,7 @@ unsigned int vt_validate(const struct vt_dev *d, unsigned int ring, uint64_t idx
 	if (!ncpus)
 		ncpus = sysconf(_SC_NPROCESSORS_CONF);
 	if (!now_ns)
-		now_ns = vt_now_ns();
+		now_ns = th_now_ns();
 	if (s->shard != monster_shard(combined))
 		bad |= VT_BAD_SHARD;
 	if (s->shard != ring)
@@ -726,7 +640,7 @@ void vt_validity_report(const struct vt_validity *v, const char *prefix)
 
 	for (i = 0; i < VT_BAD_NR; i++) {
 		snprintf(name, sizeof(name), "%s-%s", prefix, vt_bad_names[i]);
-		vt_check(v->records > 0 && v->bad[i] == 0, name,
+		th_check(v->records > 0 && v->bad[i] == 0, name,
 			 "%" PRIu64 " of %" PRIu64 " records violate it%s%s", v->bad[i], v->records,
 			 v->bad[i] ? "; first: " : "", v->bad[i] ? v->first[i] : "");
 	}
@@ -745,7 +659,7 @@ void vt_validity_report_one(const struct vt_validity *v, const char *name)
 		if (!what[0])
 			snprintf(what, sizeof(what), "; first: %s %s", vt_bad_names[i], v->first[i]);
 	}
-	vt_check(v->records > 0 && total == 0, name,
+	th_check(v->records > 0 && total == 0, name,
 		 "%" PRIu64 " records checked, %" PRIu64 " property violations%s", v->records, total,
 		 what);
 }
@@ -845,7 +759,6 @@ void vt_kill_children(void)
 int vt_run_child(int (*fn)(void *arg), void *arg)
 {
 	pid_t parent = getpid(), pid;
-	uint64_t end;
 	int status;
 
 	fflush(stdout);
@@ -856,21 +769,7 @@ int vt_run_child(int (*fn)(void *arg), void *arg)
 		vt_child_setup(parent);
 		_exit(fn(arg));
 	}
-	end = vt_now_ns() + 20000000000ULL;
-	for (;;) {
-		pid_t w = waitpid(pid, &status, WNOHANG);
-
-		if (w == pid)
-			return status;
-		if (w < 0 && errno != EINTR)
-			return -1;
-		if (vt_now_ns() > end) {
-			kill(pid, SIGKILL);
-			waitpid(pid, &status, 0);
-			return -1;
-		}
-		vt_sleep_ms(5);
-	}
+	return th_wait_child(pid, 20000, &status) ? -1 : status;
 }
 
 void *vt_shared_alloc(size_t len)
@@ -880,39 +779,72 @@ void *vt_shared_alloc(size_t len)
 	return p == MAP_FAILED ? NULL : p;
 }
 
+static void *vt_sleep_forever(void *arg)
+{
+	(void)arg;
+	for (;;)
+		pause();
+	return NULL;
+}
+
+void vt_sleeping_threads(int n, volatile int *started, volatile int *err)
+{
+	pthread_attr_t attr;
+	pthread_t t;
+	int i, e;
+
+	pthread_attr_init(&attr);
+	pthread_attr_setstacksize(&attr, PTHREAD_STACK_MIN > 16384 ? PTHREAD_STACK_MIN : 16384);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	for (i = 0; i < n; i++) {
+		e = pthread_create(&t, &attr, vt_sleep_forever, NULL);
+		if (e) {
+			*err = e;
+			break;
+		}
+		(*started)++;
+	}
+	vt_child_ready();
+	vt_sleep_forever(NULL);
+	_exit(0);
+}
+
 /* Sleep with the stack pointer depth bytes lower: a different rsp at each syscall. */
-static void __attribute__((noinline)) vt_vary_sleep(unsigned int depth, long ns)
+static void __attribute__((noinline)) vt_vary_sleep(unsigned int depth, uint64_t ns)
 {
 	volatile char pad[depth + 16];
-	struct timespec ts = { .tv_sec = 0, .tv_nsec = ns };
 
 	pad[0] = 1;
 	pad[depth] = 2;
-	nanosleep(&ts, NULL);
+	th_sleep_ns(ns);
 	(void)pad[depth];
 }
 
+/* variety child i draws from stream VT_VARIETY_STREAM + i of the program's seed */
+#define VT_VARIETY_STREAM 0x76617279ULL	/* "vary", apart from the programs' own streams */
+
 static int vt_variety_main(void *arg)
 {
-	unsigned int seed = (unsigned int)getpid() * 2654435761U;
+	struct th_rng r;
 
-	(void)arg;
+	th_rng_init(&r, th_seed(), VT_VARIETY_STREAM + (uintptr_t)arg);
 	vt_child_ready();
 	for (;;) {
-		unsigned int depth = (unsigned int)(rand_r(&seed) % 4096) & ~15U;
+		unsigned int depth = (unsigned int)th_below(&r, 4096) & ~15U;
 
-		vt_vary_sleep(depth, 3000000L + (long)(rand_r(&seed) % 5000000));
+		vt_vary_sleep(depth, 3000000 + th_below(&r, 5000000));
 	}
 	return 0;
 }
 
 void vt_spawn_variety(int n)
 {
-	int i;
+	uintptr_t i;
 
-	for (i = 0; i < n; i++)
-		if (vt_spawn("monster-vary", vt_variety_main, NULL, true) < 0)
-			vt_note("could not start variety child %d", i);
+	th_seed();	/* printed once, before the children inherit it */
+	for (i = 0; i < (uintptr_t)n; i++)
+		if (vt_spawn("monster-vary", vt_variety_main, (void *)i, true) < 0)
+			th_note("could not start variety child %zu", (size_t)i);
 }
 
 /* ---- /proc and files ------------------------------------------------------------------ */
@@ -1148,14 +1080,9 @@ uint64_t vt_kmsg_mark(void)
 	return last;
 }
 
-const char *vt_kmsg_find_bad(const char *text, char *line, size_t len)
+const char *vt_find_line(const char *text, const char *const *pats, size_t npats, char *line,
+			 size_t len)
 {
-	static const char *const pats[] = {
-		"WARNING", "BUG:", "Oops", "Kernel panic", "general protection fault",
-		"soft lockup", "hard LOCKUP", "self-detected stall", "rcu: INFO",
-		"detected stall", "blocked for more than", "KASAN", "UBSAN", "corruption",
-		"refcount_t:", "Call Trace",
-	};
 	const char *p = text;
 
 	while (p && *p) {
@@ -1163,7 +1090,7 @@ const char *vt_kmsg_find_bad(const char *text, char *line, size_t len)
 		size_t l = nl ? (size_t)(nl - p) : strlen(p);
 		size_t i;
 
-		for (i = 0; i < VT_ARRAY_SIZE(pats); i++) {
+		for (i = 0; i < npats; i++) {
 			if (memmem(p, l, pats[i], strlen(pats[i]))) {
 				if (l >= len)
 					l = len - 1;
@@ -1177,23 +1104,49 @@ const char *vt_kmsg_find_bad(const char *text, char *line, size_t len)
 	return NULL;
 }
 
+const char *vt_kmsg_find_bad(const char *text, char *line, size_t len)
+{
+	static const char *const pats[] = {
+		"WARNING", "BUG:", "Oops", "Kernel panic", "general protection fault",
+		"soft lockup", "hard LOCKUP", "self-detected stall", "rcu: INFO",
+		"detected stall", "blocked for more than", "KASAN", "UBSAN", "corruption",
+		"refcount_t:", "Call Trace",
+	};
+
+	return vt_find_line(text, pats, TH_ARRAY_SIZE(pats), line, len);
+}
+
 /* ---- module --------------------------------------------------------------------------- */
 
-int vt_module_reload(void)
+bool vt_module_loaded(void)
+{
+	return access("/sys/module/monster", F_OK) == 0;
+}
+
+int vt_module_unload(unsigned int flags)
+{
+	return syscall(SYS_delete_module, "monster", flags) < 0 ? errno : 0;
+}
+
+int vt_module_load(const char *args)
 {
 	const char *ko = getenv("MONSTER_KO");
-	const char *args = getenv("MONSTER_MODARGS");
 	int fd, err = 0;
 
-	if (access("/sys/module/monster", F_OK) == 0)
-		return 0;
-	if (!ko)
-		ko = "/monster.ko";
-	fd = open(ko, O_RDONLY | O_CLOEXEC);
+	fd = open(ko ? ko : "/monster.ko", O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return errno;
-	if (syscall(SYS_finit_module, fd, args ? args : "", 0) < 0)
+	if (syscall(SYS_finit_module, fd, args, 0) < 0)
 		err = errno;
 	close(fd);
 	return err;
+}
+
+int vt_module_reload(void)
+{
+	const char *args = getenv("MONSTER_MODARGS");
+
+	if (vt_module_loaded())
+		return 0;
+	return vt_module_load(args ? args : "");
 }

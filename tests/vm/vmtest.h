@@ -1,15 +1,14 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * vmtest.h - shared helpers of the VM integration tests (tests/vm/t_*.c,
- * t32_*.c). Every program runs as root inside the test VM against the real
- * /dev/monster and prints one line per check:
- *
- *   PASS <name>: <detail>     FAIL <name>: <detail>     SKIP <name>: <why>
- *
- * Names are kebab-case and unique across all programs (each program prefixes
- * its own). Lines starting with '#' are diagnostics. A program exits non-zero
- * if any check failed, and leaves the device stopped, unmapped and in the
- * configuration it found (vt_end() restores it).
+ * vmtest.h - what the VM integration tests (tests/vm/t_*.c, t32_*.c) share
+ * on top of the harness (../harness.h: result lines, clock, random numbers):
+ * the device, its rings, sweeps, record rules, child processes, /proc, the
+ * kernel log and the module. Every program runs as root inside the test VM
+ * against the real /dev/monster and prints one line per check (th_check()
+ * and the like). Names are kebab-case and unique across all programs (each
+ * program prefixes its own). A program exits non-zero if any check failed,
+ * and leaves the device stopped, unmapped and in the configuration it found
+ * (vt_end() restores it).
  */
 #ifndef MONSTER_VMTEST_H
 #define MONSTER_VMTEST_H
@@ -27,33 +26,23 @@
 
 #include <monster.h>
 
-#define VT_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
-#define VT_PRINTF(a, b) __attribute__((format(printf, a, b)))
+#include "../harness.h"
+
 #define VT_MIB (1024ULL * 1024ULL)
 
-/* ---- reporting ---------------------------------------------------------------------- */
+/* ---- the program ---------------------------------------------------------------------- */
 
-/* Start a program: line-buffered output, cleanup on exit, the device's config noted. */
+/* A program still running after this long FAILs <prog>-watchdog and exits. */
+#define VT_WATCHDOG_S 170
+
+/* Start a program: th_begin(), the watchdog, cleanup on exit, the device's config noted. */
 void vt_begin(const char *prog);
-/* Finish: restore the device, kill spawned children, summary; returns the exit status. */
+/* Re-arm the watchdog: secs from now. */
+void vt_watchdog(unsigned int secs);
+/* Finish: restore the device, kill spawned children, th_end(); returns the exit status. */
 int vt_end(void);
-
-void vt_pass(const char *name, const char *fmt, ...) VT_PRINTF(2, 3);
-void vt_fail(const char *name, const char *fmt, ...) VT_PRINTF(2, 3);
-void vt_skip(const char *name, const char *fmt, ...) VT_PRINTF(2, 3);
-/* PASS or FAIL by ok, with the same detail either way; returns ok. */
-bool vt_check(bool ok, const char *name, const char *fmt, ...) VT_PRINTF(3, 4);
-/* A diagnostic line ("# ..."), not counted. */
-void vt_note(const char *fmt, ...) VT_PRINTF(1, 2);
 /* Fatal setup error: FAIL <name> and exit through vt_end(). */
-void vt_bail(const char *name, const char *fmt, ...) VT_PRINTF(2, 3) __attribute__((noreturn));
-int vt_failures(void);
-
-/* ---- time ----------------------------------------------------------------------------- */
-
-uint64_t vt_now_ns(void);		/* CLOCK_MONOTONIC */
-void vt_sleep_ms(unsigned int ms);
-void vt_sleep_ns(uint64_t ns);
+void vt_bail(const char *name, const char *fmt, ...) TH_PRINTF(2, 3) __attribute__((noreturn));
 
 /* ---- the device ----------------------------------------------------------------------- */
 
@@ -69,16 +58,7 @@ struct vt_dev {
 };
 
 /* Reserved fields must read back as zero. */
-static inline bool vt_all_zero(const void *p, size_t len)
-{
-	const unsigned char *c = p;
-	size_t i;
-
-	for (i = 0; i < len; i++)
-		if (c[i])
-			return false;
-	return true;
-}
+bool vt_all_zero(const void *p, size_t len);
 
 /* ioctl returning 0 or the errno it failed with. */
 int vt_ioctl(int fd, unsigned long cmd, void *arg);
@@ -103,6 +83,19 @@ int vt_start(int fd);
 int vt_stop(int fd);
 /* SET_CONFIG rate and scope only (slots/node as they are); 0 or errno */
 int vt_set_rate_scope(int fd, uint32_t rate, uint32_t scope);
+/* vt_set_rate_scope() or FAIL <name> and exit. */
+void vt_set_rate_scope_or_bail(int fd, uint32_t rate, uint32_t scope, const char *name);
+/* SET_CONFIG ring_slots only (everything else as it is); 0 or errno */
+int vt_set_slots(int fd, uint32_t slots);
+/* The fields of a SET_CONFIG that vt_change_config() takes from *want. */
+enum {
+	VT_CFG_RATE = 1 << 0,
+	VT_CFG_SCOPE = 1 << 1,
+	VT_CFG_SLOTS = 1 << 2,
+	VT_CFG_NODE = 1 << 3,
+};
+/* GET_CONFIG, the fields named in fields from *want, SET_CONFIG; 0 or errno */
+int vt_change_config(int fd, unsigned int fields, const struct monster_config *want);
 /*
  * SET_CONFIG ring_slots on a device nobody else has open or mapped: closes
  * d's mappings, keeps d->fd; refreshes d->info. 0 or errno.
@@ -149,6 +142,10 @@ uint64_t vt_consume_all(struct vt_dev *d, vt_rec_fn fn, void *arg);
 void vt_drain(struct vt_dev *d);
 
 /* ---- sweeps --------------------------------------------------------------------------- */
+
+/* The sum over the rings of a struct monster_ring_stats counter (offsetof). */
+uint64_t vt_ring_sum(const struct monster_stats *st, size_t counter);
+#define VT_RING_SUM(st, field) vt_ring_sum(st, offsetof(struct monster_ring_stats, field))
 
 /* stats.sweeps via GET_STATS (UINT64_MAX on error) */
 uint64_t vt_sweeps(int fd);
@@ -238,6 +235,14 @@ int vt_run_child(int (*fn)(void *arg), void *arg);
 void *vt_shared_alloc(size_t len);
 
 /*
+ * In a child of vt_spawn(): start n threads that sleep for good (small
+ * stacks, detached), adding one to *started for each, keep pthread_create's
+ * error in *err if one fails; then vt_child_ready() and sleep for good too.
+ */
+void vt_sleeping_threads(int n, volatile int *started, volatile int *err)
+	__attribute__((noreturn));
+
+/*
  * n children named "monster-vary" that wake every few ms with a different
  * stack depth, so their rsp (and with it their shard) changes from sweep to
  * sweep: records in every ring even on an idle machine.
@@ -288,10 +293,18 @@ char *vt_kmsg_read(uint64_t since, uint64_t *last);
 uint64_t vt_kmsg_mark(void);
 /* The first line of text matching a WARN/BUG/Oops/lockup/stall pattern, or NULL. */
 const char *vt_kmsg_find_bad(const char *text, char *line, size_t len);
+/* The first line of text that holds one of pats[0..npats), copied to line; NULL if none. */
+const char *vt_find_line(const char *text, const char *const *pats, size_t npats, char *line,
+			 size_t len);
 
 /* ---- module --------------------------------------------------------------------------- */
 
-/* Re-insert the module if a test unloaded it (MONSTER_KO, MONSTER_MODARGS); 0 or errno. */
+bool vt_module_loaded(void);
+/* delete_module("monster", flags): 0 or errno */
+int vt_module_unload(unsigned int flags);
+/* finit_module of $MONSTER_KO (default /monster.ko) with args: 0 or errno */
+int vt_module_load(const char *args);
+/* Re-insert the module if a test unloaded it, with $MONSTER_MODARGS; 0 or errno. */
 int vt_module_reload(void);
 
 #endif /* MONSTER_VMTEST_H */
