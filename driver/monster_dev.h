@@ -145,9 +145,7 @@ void monster_buf_put(struct monster_buf *buf);
 bool monster_buf_in_use(struct monster_buf *buf);
 int monster_buf_mmap(struct monster_buf *buf, struct vm_area_struct *vma);
 void monster_buf_info(const struct monster_buf *buf, struct monster_info *info);
-struct monster_sample *monster_ring_reserve(struct monster_ring *r, unsigned long *flags,
-					    u64 *seq);
-void monster_ring_commit(struct monster_ring *r, unsigned long flags);
+bool monster_ring_write(struct monster_ring *r, const struct monster_sample *s);
 u64 monster_ring_take_bad_tails(struct monster_ring *r);
 void monster_ring_counters(struct monster_ring *r, struct monster_ring_stats *rs);
 u64 monster_ring_tail_at(struct monster_ring *r, u64 head);

@@ -282,38 +282,49 @@ static void monster_ring_mirror(struct monster_ring *r)
 }
 
 /*
- * The slot for the next record, with r->lock held and *seq its sequence
- * number; write it and call monster_ring_commit(). NULL (lock released)
- * if the ring is full: the record is dropped, still takes a sequence
- * number, and never overwrites what the consumer has not released.
+ * The record into its slot as word stores: a struct copy is a string
+ * instruction, which emulation runs one byte at a time.
  */
-struct monster_sample *monster_ring_reserve(struct monster_ring *r, unsigned long *flags,
-					    u64 *seq)
-	__acquires(&r->lock)
+static void monster_record_store(struct monster_sample *slot, const struct monster_sample *s,
+				 u64 seq)
 {
-	raw_spin_lock_irqsave(&r->lock, *flags);
-	*seq = r->produced;
-	if (r->head - READ_ONCE(r->tail) > r->mask) {
-		monster_ring_refresh_tail(r);
-		if (r->head - READ_ONCE(r->tail) > r->mask) {
-			r->dropped++;
-			r->produced++;
-			monster_ring_mirror(r);
-			raw_spin_unlock_irqrestore(&r->lock, *flags);
-			return NULL;
-		}
-	}
-	return &r->data[r->head & r->mask];
+	const u64 *src = (const u64 *)s;
+	u64 *dst = (u64 *)slot;
+	unsigned int i;
+
+	BUILD_BUG_ON(sizeof(*s) % sizeof(u64) || offsetof(struct monster_sample, seq));
+	WRITE_ONCE(dst[0], seq);
+	for (i = 1; i < sizeof(*s) / sizeof(u64); i++)
+		WRITE_ONCE(dst[i], src[i]);
 }
 
-/* Publish the record monster_ring_reserve() handed out and drop the lock. */
-void monster_ring_commit(struct monster_ring *r, unsigned long flags)
-	__releases(&r->lock)
+/*
+ * Append @s (its seq is the ring's: the records generated before it) and
+ * publish it. A full ring drops it instead: it still takes a sequence
+ * number and never overwrites what the consumer has not released. Any
+ * context that may take a raw spinlock with interrupts off. False when
+ * dropped.
+ */
+bool monster_ring_write(struct monster_ring *r, const struct monster_sample *s)
 {
-	r->head++;
+	unsigned long flags;
+	bool room = true;
+
+	raw_spin_lock_irqsave(&r->lock, flags);
+	if (r->head - READ_ONCE(r->tail) > r->mask) {
+		monster_ring_refresh_tail(r);
+		room = r->head - READ_ONCE(r->tail) <= r->mask;
+	}
+	if (room) {
+		monster_record_store(&r->data[r->head & r->mask], s, r->produced);
+		r->head++;
+	} else {
+		r->dropped++;
+	}
 	r->produced++;
 	monster_ring_mirror(r);
 	raw_spin_unlock_irqrestore(&r->lock, flags);
+	return room;
 }
 
 /* Look at the consumer's tail now; the bad tails seen since the last call. */

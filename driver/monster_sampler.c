@@ -37,7 +37,7 @@ static unsigned int monster_sweep_threads(struct monster_dev *md, const struct m
 	u32 want = READ_ONCE(md->sweep_threads);
 
 	if (!want)
-		want = (u32)min_t(u64, div64_u64(2 * pc->prev_busy_ns + period - 1, period), U32_MAX);
+		want = (u32)min_t(u64, DIV64_U64_ROUND_UP(2 * pc->prev_busy_ns, period), U32_MAX);
 	return clamp_t(u32, want, 1, md->nr_helpers + 1);
 }
 

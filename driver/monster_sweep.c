@@ -3,10 +3,10 @@
  * monster_sweep.c - one sweep: walk every process (or thread) and write one
  * record per task into the ring its shard names, on one thread or several.
  *
- * The walk goes by pid number with find_ge_pid(), as /proc's readdir does,
- * so it can drop rcu_read_lock() every MONSTER_BATCH pids and reschedule:
- * no RCU stall or soft lockup however many tasks there are, and no lock
- * that fork or exit needs. The pid space is handed out in chunks of
+ * The walk goes by pid number through the pid IDR, as /proc's readdir does
+ * with find_ge_pid(), so it can drop rcu_read_lock() every MONSTER_BATCH
+ * pids and reschedule: no RCU stall or soft lockup however many tasks
+ * there are, and no lock that fork or exit needs. The pid space is handed out in chunks of
  * MONSTER_CHUNK pids from one counter, so any number of threads share a
  * sweep without overlapping and the busiest range does not hold up the
  * rest. The rings take records from every thread (monster_ring.c).
@@ -18,6 +18,7 @@
 #include <linux/ktime.h>
 #include <linux/pid.h>
 #include <linux/pid_namespace.h>
+#include <linux/radix-tree.h>
 #include <linux/rcupdate.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
@@ -41,27 +42,10 @@ void monster_sweep_init(void)
 		monster_shard_of[m] = monster_shard(m);
 }
 
-/*
- * The record into its slot as 24 word stores: a struct copy is a string
- * instruction, which emulation runs one byte at a time.
- */
-static void monster_record_store(struct monster_sample *slot, const struct monster_sample *s)
-{
-	const u64 *src = (const u64 *)s;
-	u64 *dst = (u64 *)slot;
-	unsigned int i;
-
-	BUILD_BUG_ON(sizeof(*s) % sizeof(u64));
-	for (i = 0; i < sizeof(*s) / sizeof(u64); i++)
-		WRITE_ONCE(dst[i], src[i]);
-}
-
 static void monster_sweep_task(const struct monster_sweep *sw, struct monster_walk *w,
 			       struct task_struct *p)
 {
-	struct monster_sample s, *slot;
-	struct monster_ring *r;
-	unsigned long flags;
+	struct monster_sample s;
 	u64 combined;
 	u32 shard;
 
@@ -85,14 +69,8 @@ static void monster_sweep_task(const struct monster_sweep *sw, struct monster_wa
 	if (sw->steps < MONSTER_STEP_ALL)
 		return;
 
-	r = &sw->buf->ring[shard];
-	slot = monster_ring_reserve(r, &flags, &s.seq);
-	if (!slot) {
+	if (!monster_ring_write(&sw->buf->ring[shard], &s))
 		w->dropped++;
-		return;
-	}
-	monster_record_store(slot, &s);
-	monster_ring_commit(r, flags);
 }
 
 /* No pid at or above @nr exists: no thread needs to look there again. */
@@ -109,29 +87,71 @@ static void monster_sweep_end_at(struct monster_sweep *sw, int nr)
 	}
 }
 
+/*
+ * The next pid of the walk and its number, under RCU: what find_ge_pid()
+ * returns, but from the radix tree iterator of the walk so far, where
+ * find_ge_pid() descends the IDR from its root for every pid. The entries
+ * are read as idr_get_next() reads them: empty (reserved) slots skipped, a
+ * retry entry looked up again. NULL at @hi, or at the end of the IDR
+ * (*end set).
+ */
+static struct pid *monster_next_pid(struct radix_tree_iter *it, void __rcu ***slotp,
+				    unsigned long hi, int *nr, bool *end)
+{
+	struct radix_tree_root *root = &init_pid_ns.idr.idr_rt;
+	void __rcu **slot = *slotp;
+	void *entry = NULL;
+
+	while (!entry) {
+		if (!slot)
+			slot = radix_tree_next_chunk(root, it, 0);
+		if (!slot) {
+			*end = true;
+			break;
+		}
+		if (it->index >= hi)
+			break;
+		entry = rcu_dereference_raw(*slot);
+		if (entry && xa_is_internal(entry) &&
+		    (slot == &root->xa_head || xa_is_retry(entry))) {
+			entry = NULL;
+			slot = radix_tree_iter_retry(it);
+			continue;
+		}
+		*nr = (int)it->index;
+		slot = radix_tree_next_slot(slot, it, 0);
+	}
+	*slotp = slot;
+	return entry;
+}
+
 /* Pids [lo, hi): false once the pid space is exhausted. */
 static bool monster_sweep_chunk(struct monster_sweep *sw, struct monster_walk *w, int lo, int hi)
 {
 	enum pid_type type = sw->thread ? PIDTYPE_PID : PIDTYPE_TGID;
-	int nr = lo;
+	int next = lo;		/* where the next batch starts */
+	bool end = false;
 
-	while (nr < hi) {
+	while (next < hi && !end) {
+		struct radix_tree_iter it;
+		void __rcu **slot;
 		unsigned int n;
 
 		rcu_read_lock();
-		for (n = 0; n < MONSTER_BATCH && nr < hi; n++) {
-			struct pid *pid = find_ge_pid(nr, &init_pid_ns);
+		/* the pid IDR counts from 0 (no idr_base) */
+		slot = radix_tree_iter_init(&it, next);
+		for (n = 0; n < MONSTER_BATCH; n++) {
 			struct task_struct *p;
+			struct pid *pid;
+			int nr;
 
+			pid = monster_next_pid(&it, &slot, hi, &nr, &end);
 			if (!pid) {
-				rcu_read_unlock();
-				monster_sweep_end_at(sw, nr);
-				return false;
+				if (!end)
+					next = hi;
+				break;
 			}
-			nr = pid_nr(pid);
-			if (nr >= hi)
-				break;	/* the next chunk's */
-			nr++;
+			next = nr + 1;
 			p = pid_task(pid, type);
 			if (p)
 				monster_sweep_task(sw, w, p);
@@ -139,7 +159,9 @@ static bool monster_sweep_chunk(struct monster_sweep *sw, struct monster_walk *w
 		rcu_read_unlock();
 		cond_resched();
 	}
-	return true;
+	if (end)
+		monster_sweep_end_at(sw, next);
+	return !end;
 }
 
 /* Take chunks until none is left: any number of threads may do this at once. */
@@ -179,6 +201,7 @@ static int monster_helper_thread(void *arg)
 		unsigned long gen;
 
 		set_current_state(TASK_INTERRUPTIBLE);
+		/* acquire: pairs with the leader's release, h->sweep is the new sweep's */
 		gen = smp_load_acquire(&h->gen);
 		if (gen == seen) {
 			if (kthread_should_stop())
@@ -251,6 +274,7 @@ void monster_sweep_run(struct monster_dev *md, struct monster_sweep *sw, unsigne
 			struct monster_helper *h = &md->helpers[i];
 
 			h->sweep = sw;
+			/* release: the helper reads h->sweep after it sees the new gen */
 			smp_store_release(&h->gen, h->gen + 1);
 			wake_up_process(h->thread);
 		}

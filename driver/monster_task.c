@@ -179,11 +179,32 @@ static void monster_group_times(struct task_struct *p, struct monster_times *acc
  * thread groups; with the same state, a record and /proc/PID/stat read
  * at the same moment agree.
  */
+/*
+ * Without the lock when nothing ran since the last adjustment (an idle
+ * task: most of them): a pair that adds up to @rtime is that adjustment's.
+ * Each field only grows, so a pair read half before and half after a
+ * concurrent update adds up to more than the older sum unless it is the
+ * older pair itself.
+ */
+static bool monster_cputime_settled(const struct prev_cputime *prev, u64 rtime,
+				    u64 *ut, u64 *st)
+{
+	u64 s = READ_ONCE(prev->stime), u = READ_ONCE(prev->utime);
+
+	if (s + u != rtime)
+		return false;
+	*ut = u;
+	*st = s;
+	return true;
+}
+
 static void monster_cputime_adjust(struct monster_times *tm, struct prev_cputime *prev)
 {
 	u64 rtime = tm->runtime, stime = tm->stime, utime = tm->utime;
 	unsigned long flags;
 
+	if (monster_cputime_settled(prev, rtime, &tm->utime, &tm->stime))
+		return;
 	raw_spin_lock_irqsave(&prev->lock, flags);
 	/* a racing reader got here first with a later runtime */
 	if (prev->stime + prev->utime >= rtime)
@@ -282,8 +303,13 @@ void monster_task_sample(struct task_struct *p, bool thread, u32 steps,
 	if (thread) {
 		memset(&tm, 0, sizeof(tm));
 		monster_times_add(&tm, p);
-		/* exported for one task: the split /proc/PID/task/TID/stat shows */
-		task_cputime_adjusted(p, &tm.utime, &tm.stime);
+		/*
+		 * Exported for one task: the split /proc/PID/task/TID/stat shows. A
+		 * task on a CPU may have unaccounted time it would add (nohz_full).
+		 */
+		if (READ_ONCE(p->on_cpu) ||
+		    !monster_cputime_settled(&p->prev_cputime, tm.runtime, &tm.utime, &tm.stime))
+			task_cputime_adjusted(p, &tm.utime, &tm.stime);
 	} else {
 		monster_group_times(p, &tm);
 		monster_cputime_adjust(&tm, &p->signal->prev_cputime);
