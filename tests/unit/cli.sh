@@ -190,8 +190,9 @@ for ((b = 1; b < 256; b += 15)); do
 done
 comms+=(225c0a091b017fc328ffe282c3a95c)
 set_c="$tmp/c.ring"
-"$MK" "$set_c" --slots 64 --records ${#comms[@]} $(printf -- '--comm %s ' "${comms[@]}") ||
-	fail setup "mkringset c"
+comm_args=()
+for hex in "${comms[@]}"; do comm_args+=(--comm "$hex"); done
+"$MK" "$set_c" --slots 64 --records ${#comms[@]} "${comm_args[@]}" || fail setup "mkringset c"
 "$CTL" -d "$set_c" dump --json >"$tmp/comm.json" 2>"$tmp/err"
 rc=$?
 if [ "$have_py" = 0 ]; then
