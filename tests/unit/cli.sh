@@ -255,10 +255,10 @@ expect_error start_rate_zero 2 "start: rate must be 1..10000 Hz \(got '0'\)" "${
 expect_error start_rate_high 2 "rate must be 1..10000 Hz \(got '10001'\)" "${nodev[@]}" start --rate 10001
 expect_error start_rate_word 2 "rate must be 1..10000 Hz \(got 'fast'\)" "${nodev[@]}" start --rate fast
 expect_error start_rate_missing 2 "option '--rate' needs a value" "${nodev[@]}" start --rate
-expect_error set_nothing 2 "set: nothing to set: give KEY=VALUE \(keys: rate, scope, slots, node\)" "${nodev[@]}" set
+expect_error set_nothing 2 "set: nothing to set: give KEY=VALUE \(keys: rate, scope, slots, node, changed_only, keyframe, sweep_threads\)" "${nodev[@]}" set
 expect_error set_no_equals 2 "expected KEY=VALUE, got 'rate'" "${nodev[@]}" set rate
 expect_error set_empty_key 2 "expected KEY=VALUE, got '=5'" "${nodev[@]}" set =5
-expect_error set_unknown_key 2 "unknown key 'bogus' \(keys: rate, scope, slots, node\)" "${nodev[@]}" set bogus=1
+expect_error set_unknown_key 2 "unknown key 'bogus' \(keys: rate, scope, slots, node, changed_only, keyframe, sweep_threads\)" "${nodev[@]}" set bogus=1
 expect_error set_rate_range 2 "rate must be 1..10000 Hz \(got '0'\)" "${nodev[@]}" set rate=0
 expect_error set_scope 2 "scope must be 'process' or 'thread' \(got 'tasks'\)" "${nodev[@]}" set scope=tasks
 expect_error set_slots_pow2 2 "slots must be a power of two in 64..262144 \(got '100'\)" "${nodev[@]}" set slots=100

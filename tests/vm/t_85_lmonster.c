@@ -671,6 +671,19 @@ static void test_monsterctl(void)
 	th_check(rc == 0, "ctl-stop", "exit %d", rc);
 	rc = run_ctl(-1, "stop", NULL);
 	th_check(rc == 0, "ctl-stop-stopped", "exit %d", rc);
+	rc = run_ctl(-1, "set", "changed_only=1", "keyframe=5", "sweep_threads=2", NULL);
+	th_check(rc == 0 && strstr(ctl_out, "changed tasks only, every task every 5 sweeps; "
+				   "threads 2"), "ctl-set-sweep-mode", "exit %d: %s%s", rc, ctl_out,
+		 ctl_err);
+	rc = run_ctl(-1, "stats", "--json", NULL);
+	th_check(rc == 0 && strstr(ctl_out, "\"changed_only\":true") &&
+		 strstr(ctl_out, "\"keyframe\":5") && strstr(ctl_out, "\"sweep_threads\":2"),
+		 "ctl-stats-sweep-mode", "exit %d: %.200s", rc, ctl_out);
+	rc = run_ctl(-1, "set", "keyframe=100001", NULL);
+	ctl_fails(rc, 2, "ctl-set-bad-keyframe", "keyframe must be 0");
+	rc = run_ctl(-1, "set", "changed_only=0", "keyframe=0", "sweep_threads=0", NULL);
+	th_check(rc == 0 && !strstr(ctl_out, "Sweeps:"), "ctl-set-sweep-mode-off", "exit %d: %s%s",
+		 rc, ctl_out, ctl_err);
 	rc = run_ctl(-1, "set", "slots=128", "scope=thread", NULL);
 	th_check(rc == 0 && strstr(ctl_out, "128 slots per ring") && strstr(ctl_out, "scope thread"),
 		 "ctl-set-slots-scope", "exit %d: %s%s", rc, ctl_out, ctl_err);

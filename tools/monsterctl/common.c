@@ -122,6 +122,22 @@ void fmt_node(char *buf, size_t len, int node)
 		snprintf(buf, len, "%d", node);
 }
 
+/* How sweeps run, when not the default (every task, threads as needed). */
+void print_sweep_mode(const struct monster_config *cfg)
+{
+	char threads[16];
+
+	if (cfg->sweep_threads)
+		snprintf(threads, sizeof(threads), "%u", cfg->sweep_threads);
+	else
+		snprintf(threads, sizeof(threads), "as needed");
+	if (cfg->flags & MONSTER_CF_CHANGED_ONLY)
+		printf("Sweeps: changed tasks only, every task every %u sweeps; threads %s\n",
+		       cfg->keyframe ? cfg->keyframe : MONSTER_KEYFRAME_DEFAULT, threads);
+	else
+		printf("Sweeps: every task; threads %s\n", threads);
+}
+
 double ms(__u64 ns)
 {
 	return (double)ns / 1e6;

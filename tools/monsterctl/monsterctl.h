@@ -62,6 +62,7 @@ bool is_file_set(struct lmonster *h);
 const char *scope_name(unsigned int scope);
 int scope_value(const char *name, unsigned int *scope);
 void fmt_node(char *buf, size_t len, int node);
+void print_sweep_mode(const struct monster_config *cfg);
 double ms(__u64 ns);
 
 /* show.c */

@@ -97,6 +97,11 @@ void print_sampler_line(struct lmonster *h, const struct monster_stats *st,
 	       "%llu tasks in the last sweep\n", (unsigned long long)st->sweeps,
 	       (unsigned long long)st->overruns, ms(st->last_sweep_ns), ms(st->max_sweep_ns),
 	       (unsigned long long)st->last_sweep_tasks);
+	if ((cfg->flags & MONSTER_CF_CHANGED_ONLY) || cfg->keyframe || cfg->sweep_threads) {
+		print_sweep_mode(cfg);
+		printf("Last sweep: %llu unchanged tasks skipped, on %u threads\n",
+		       (unsigned long long)st->last_sweep_unchanged, st->last_sweep_threads);
+	}
 }
 
 /* The per-ring "Statistics" line, plus what was lost. */
@@ -205,6 +210,12 @@ static int print_stats_json(struct lmonster *h, const struct monster_stats *st,
 	jsonw_uint(&w, "max_sweep_ns", st->max_sweep_ns);
 	jsonw_uint(&w, "total_sweep_ns", st->total_sweep_ns);
 	jsonw_uint(&w, "last_sweep_tasks", st->last_sweep_tasks);
+	jsonw_bool(&w, "changed_only", cfg->flags & MONSTER_CF_CHANGED_ONLY);
+	jsonw_uint(&w, "keyframe", cfg->keyframe ? cfg->keyframe : MONSTER_KEYFRAME_DEFAULT);
+	jsonw_uint(&w, "sweep_threads", cfg->sweep_threads);
+	jsonw_uint(&w, "tasks_unchanged", st->tasks_unchanged);
+	jsonw_uint(&w, "last_sweep_unchanged", st->last_sweep_unchanged);
+	jsonw_uint(&w, "last_sweep_threads", st->last_sweep_threads);
 	jsonw_start_array(&w, "rings");
 	for (i = 0; i < MONSTER_NR_RINGS; i++)
 		json_ring_stats(&w, &st->ring[i], i);
