@@ -33,6 +33,8 @@ struct monster_ring {
 	u64 bad_tails;		/* tails rejected since the last stats update */
 	u64 last_bad_tail;	/* so a rejected value is counted once */
 	bool bad_tail_seen;	/* last_bad_tail is the tail now ignored */
+	u64 kind_produced[MONSTER_NR_KINDS];	/* produced, per record kind */
+	u64 kind_dropped[MONSTER_NR_KINDS];
 	u32 mask;		/* slots - 1 */
 	u32 prime;
 	struct monster_sample *data;		/* kernel view of the records */
@@ -124,6 +126,10 @@ struct monster_dev {
 	u32 flags;			/* MONSTER_CF_* */
 	u32 keyframe;
 	u32 sweep_threads;		/* configured: 0 auto */
+	u32 events;			/* configured MONSTER_EVENT() bits */
+	u32 fault_tgid;
+	u32 fault_every;
+	bool kaddr_hidden;		/* an opener of these rings may not see kernel addresses */
 	/* while running: the other threads a sweep may use */
 	struct monster_helper *helpers;
 	unsigned int nr_helpers;
@@ -145,19 +151,28 @@ void monster_buf_put(struct monster_buf *buf);
 bool monster_buf_in_use(struct monster_buf *buf);
 int monster_buf_mmap(struct monster_buf *buf, struct vm_area_struct *vma);
 void monster_buf_info(const struct monster_buf *buf, struct monster_info *info);
+void monster_shard_init(void);
+u32 monster_ring_of(u64 combined);
 bool monster_ring_write(struct monster_ring *r, const struct monster_sample *s);
+void monster_ring_kind_counters(struct monster_ring *r, u64 *produced, u64 *dropped);
+void monster_buf_hide_kaddr(struct monster_buf *buf);
 u64 monster_ring_take_bad_tails(struct monster_ring *r);
 void monster_ring_counters(struct monster_ring *r, struct monster_ring_stats *rs);
 u64 monster_ring_tail_at(struct monster_ring *r, u64 head);
 bool monster_buf_readable(struct monster_buf *buf);
 
 /* monster_task.c */
+struct monster_times {
+	u64 utime, stime, runtime;
+	u64 min_flt, maj_flt, nvcsw, nivcsw, run_delay;
+};
+
+void monster_task_times(struct task_struct *p, bool thread, struct monster_times *tm);
 void monster_task_sample(struct task_struct *p, bool thread, u32 steps,
 			 struct monster_sample *s);
 bool monster_task_changed(struct task_struct *p, bool thread, u64 ran_since, u64 born_since);
 
 /* monster_sweep.c */
-void monster_sweep_init(void);
 int monster_helpers_start(struct monster_dev *md, unsigned int n);
 void monster_helpers_stop(struct monster_dev *md);
 void monster_sweep_run(struct monster_dev *md, struct monster_sweep *sw, unsigned int threads,
@@ -169,6 +184,13 @@ void monster_sampler_stop(struct monster_dev *md);
 void monster_stats_get(struct monster_dev *md, struct monster_stats *st);
 void monster_stats_reset(struct monster_dev *md);
 void monster_sweep_hist_get(struct monster_dev *md, struct monster_sweep_hist *h);
+
+/* monster_events.c */
+void monster_events_init(struct monster_dev *md);
+u32 monster_events_available(void);
+int monster_events_set(struct monster_dev *md, u32 events);
+void monster_events_hide_kaddr(bool hide);
+void monster_events_stats(struct monster_kind_stats *ks);
 
 /* monster_debugfs.c */
 void monster_debugfs_init(struct monster_dev *md);

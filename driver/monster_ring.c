@@ -282,6 +282,26 @@ static void monster_ring_mirror(struct monster_ring *r)
 }
 
 /*
+ * monster_shard() of every residue mod 71, filled from it once: the rule
+ * stays the uapi's, a producer pays one division instead of up to 16.
+ */
+static u8 monster_shard_of[MONSTER_HECKE_MOD] __read_mostly;
+
+void monster_shard_init(void)
+{
+	unsigned int m;
+
+	for (m = 0; m < MONSTER_HECKE_MOD; m++)
+		monster_shard_of[m] = monster_shard(m);
+}
+
+/* monster_shard(combined), from the table. */
+u32 monster_ring_of(u64 combined)
+{
+	return monster_shard_of[combined % MONSTER_HECKE_MOD];
+}
+
+/*
  * The record into its slot as word stores: a struct copy is a string
  * instruction, which emulation runs one byte at a time.
  */
@@ -320,8 +340,10 @@ bool monster_ring_write(struct monster_ring *r, const struct monster_sample *s)
 		r->head++;
 	} else {
 		r->dropped++;
+		r->kind_dropped[s->kind]++;
 	}
 	r->produced++;
+	r->kind_produced[s->kind]++;
 	monster_ring_mirror(r);
 	raw_spin_unlock_irqrestore(&r->lock, flags);
 	return room;
@@ -343,6 +365,55 @@ u64 monster_ring_take_bad_tails(struct monster_ring *r)
 	r->bad_tails = 0;
 	raw_spin_unlock_irqrestore(&r->lock, flags);
 	return n;
+}
+
+/*
+ * Zero the kernel-half addresses and ips of every fault record the rings
+ * hold, written or released: an opener that may not see kernel addresses
+ * is about to map them. Probes have stopped writing any
+ * (monster_events_hide_kaddr()).
+ */
+void monster_buf_hide_kaddr(struct monster_buf *buf)
+{
+	unsigned int i, n;
+
+	for (i = 0; i < MONSTER_NR_RINGS; i++) {
+		struct monster_ring *r = &buf->ring[i];
+
+		for (n = 0; n <= r->mask; n++) {
+			struct monster_event *e = (struct monster_event *)&r->data[n];
+			unsigned long flags;
+
+			if (READ_ONCE(e->kind) != MONSTER_KIND_FAULT)
+				continue;
+			/* one record at a time: interrupts stay off for no longer */
+			raw_spin_lock_irqsave(&r->lock, flags);
+			if (e->kind == MONSTER_KIND_FAULT &&
+			    (e->fault.address >= TASK_SIZE_MAX || e->fault.ip >= TASK_SIZE_MAX)) {
+				if (e->fault.address >= TASK_SIZE_MAX)
+					e->fault.address = 0;
+				if (e->fault.ip >= TASK_SIZE_MAX)
+					e->fault.ip = 0;
+				e->flags |= MONSTER_EF_HIDDEN;
+			}
+			raw_spin_unlock_irqrestore(&r->lock, flags);
+		}
+		cond_resched();
+	}
+}
+
+/* Per kind, produced and dropped as of one moment (they add up to the ring's). */
+void monster_ring_kind_counters(struct monster_ring *r, u64 *produced, u64 *dropped)
+{
+	unsigned long flags;
+	unsigned int k;
+
+	raw_spin_lock_irqsave(&r->lock, flags);
+	for (k = 0; k < MONSTER_NR_KINDS; k++) {
+		produced[k] = r->kind_produced[k];
+		dropped[k] = r->kind_dropped[k];
+	}
+	raw_spin_unlock_irqrestore(&r->lock, flags);
 }
 
 /* produced, dropped and head as of one moment: produced == head + dropped. */

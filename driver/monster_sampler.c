@@ -180,6 +180,12 @@ int monster_sampler_start(struct monster_dev *md)
 		return PTR_ERR(t);
 	}
 	md->thread = t;
+	/* events flow while the sampler runs */
+	ret = monster_events_set(md, md->events);
+	if (ret) {
+		monster_sampler_stop(md);
+		return ret;
+	}
 	/* debug level: anyone allowed to open the device could flood the log */
 	pr_debug("sampler started: %u Hz, scope %s, %u sweep threads at most\n", md->rate_hz,
 		 md->scope == MONSTER_SCOPE_THREAD ? "thread" : "process", md->nr_helpers + 1);
@@ -191,6 +197,7 @@ void monster_sampler_stop(struct monster_dev *md)
 {
 	if (!md->thread)
 		return;
+	monster_events_set(md, 0);
 	kthread_stop(md->thread);
 	md->thread = NULL;
 	monster_helpers_stop(md);

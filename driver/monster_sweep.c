@@ -28,20 +28,6 @@
 #define MONSTER_BATCH	256	/* pids looked at per RCU read section */
 #define MONSTER_CHUNK	1024	/* pids handed to a thread at a time */
 
-/*
- * monster_shard() of every residue mod 71, filled from it once: the rule
- * stays the uapi's, the sweep pays one division instead of up to 16.
- */
-static u8 monster_shard_of[MONSTER_HECKE_MOD] __read_mostly;
-
-void monster_sweep_init(void)
-{
-	unsigned int m;
-
-	for (m = 0; m < MONSTER_HECKE_MOD; m++)
-		monster_shard_of[m] = monster_shard(m);
-}
-
 static void monster_sweep_task(const struct monster_sweep *sw, struct monster_walk *w,
 			       struct task_struct *p)
 {
@@ -62,7 +48,7 @@ static void monster_sweep_task(const struct monster_sweep *sw, struct monster_wa
 		return;
 	s.flags |= sw->flags;
 	combined = monster_sample_combined(&s);
-	shard = monster_shard_of[combined % MONSTER_HECKE_MOD];
+	shard = monster_ring_of(combined);
 	s.shard = shard;
 	s.hecke = monster_hecke(combined, shard);
 	s.timestamp_ns = sw->timestamp_ns;

@@ -32,7 +32,7 @@
  * stale but mapped), so under RCU a non-NULL pointer is safe to read.
  * task_pt_regs() would re-read task->stack, racing with its release.
  */
-static bool monster_user_regs(struct task_struct *t, struct monster_sample *s)
+static bool monster_user_regs(struct task_struct *t, struct monster_sample *s, long *syscall)
 {
 	void *stack = READ_ONCE(t->stack);
 	struct pt_regs *regs;
@@ -50,6 +50,8 @@ static bool monster_user_regs(struct task_struct *t, struct monster_sample *s)
 	s->rbx = READ_ONCE(regs->bx);
 	s->rcx = READ_ONCE(regs->cx);
 	s->rdx = READ_ONCE(regs->dx);
+	/* as /proc/PID/syscall: what it entered the kernel with, for a task off the CPU */
+	*syscall = READ_ONCE(t->on_cpu) ? -1 : (long)READ_ONCE(regs->orig_ax);
 	return true;
 }
 
@@ -110,11 +112,6 @@ static void monster_comm_and_mm(struct task_struct *p, bool thread,
 			break;
 	}
 }
-
-struct monster_times {
-	u64 utime, stime, runtime;
-	u64 min_flt, maj_flt, nvcsw, nivcsw, run_delay;
-};
 
 static void monster_times_add(struct monster_times *acc, struct task_struct *t)
 {
@@ -235,6 +232,28 @@ out:
 }
 
 /*
+ * The times (utime and stime as /proc shows them) and counters of one
+ * thread, or of its whole group. Under RCU; no sleeping.
+ */
+void monster_task_times(struct task_struct *p, bool thread, struct monster_times *tm)
+{
+	if (!thread) {
+		monster_group_times(p, tm);
+		monster_cputime_adjust(tm, &p->signal->prev_cputime);
+		return;
+	}
+	memset(tm, 0, sizeof(*tm));
+	monster_times_add(tm, p);
+	/*
+	 * Exported for one task: the split /proc/PID/task/TID/stat shows. A
+	 * task on a CPU may have unaccounted time it would add (nohz_full).
+	 */
+	if (READ_ONCE(p->on_cpu) ||
+	    !monster_cputime_settled(&p->prev_cputime, tm->runtime, &tm->utime, &tm->stime))
+		task_cputime_adjusted(p, &tm->utime, &tm->stime);
+}
+
+/*
  * Every field of *s but seq, timestamp_ns, shard and hecke (the ring's and
  * the sweep's), each written once: no memset, no string copy, which under
  * emulation cost more than the reading. steps < MONSTER_STEP_ALL leaves
@@ -274,8 +293,9 @@ void monster_task_sample(struct task_struct *p, bool thread, u32 steps,
 {
 	struct monster_times tm;
 	u32 flags = thread ? MONSTER_SF_THREAD : 0;
+	long syscall = -1;
 
-	s->__pad0 = 0;
+	s->kind = MONSTER_KIND_SAMPLE;
 	s->pid = task_pid_nr(p);
 	s->tgid = task_tgid_nr(p);
 	s->cpu = task_cpu(p);
@@ -288,10 +308,12 @@ void monster_task_sample(struct task_struct *p, bool thread, u32 steps,
 	if (p->flags & PF_KTHREAD)
 		flags |= MONSTER_SF_KTHREAD | MONSTER_SF_NO_REGS;
 	else if ((flags & MONSTER_SF_EXITING) || steps < MONSTER_STEP_REGS ||
-		 !monster_user_regs(p, s))
+		 !monster_user_regs(p, s, &syscall))
 		flags |= MONSTER_SF_NO_REGS;
 	if (flags & MONSTER_SF_NO_REGS)
 		monster_clear_regs(s);
+	else if (syscall >= 0 && syscall < 0xffff)
+		flags |= (u32)(syscall + 1) << MONSTER_SF_SYSCALL_SHIFT;
 	s->flags = flags;
 	if (steps < MONSTER_STEP_MM)
 		return;
@@ -300,20 +322,7 @@ void monster_task_sample(struct task_struct *p, bool thread, u32 steps,
 	if (steps < MONSTER_STEP_TIMES)
 		return;
 
-	if (thread) {
-		memset(&tm, 0, sizeof(tm));
-		monster_times_add(&tm, p);
-		/*
-		 * Exported for one task: the split /proc/PID/task/TID/stat shows. A
-		 * task on a CPU may have unaccounted time it would add (nohz_full).
-		 */
-		if (READ_ONCE(p->on_cpu) ||
-		    !monster_cputime_settled(&p->prev_cputime, tm.runtime, &tm.utime, &tm.stime))
-			task_cputime_adjusted(p, &tm.utime, &tm.stime);
-	} else {
-		monster_group_times(p, &tm);
-		monster_cputime_adjust(&tm, &p->signal->prev_cputime);
-	}
+	monster_task_times(p, thread, &tm);
 	s->utime_ns = tm.utime;
 	s->stime_ns = tm.stime;
 	s->cpu_time_ns = tm.utime + tm.stime;
