@@ -167,7 +167,8 @@ struct monster_times {
 	u64 min_flt, maj_flt, nvcsw, nivcsw, run_delay;
 };
 
-void monster_task_times(struct task_struct *p, bool thread, struct monster_times *tm);
+void monster_task_times(struct task_struct *p, bool thread, u64 pending, struct monster_times *tm);
+u64 monster_current_pending(void);
 void monster_task_sample(struct task_struct *p, bool thread, u32 steps,
 			 struct monster_sample *s);
 bool monster_task_changed(struct task_struct *p, bool thread, u64 ran_since, u64 born_since);

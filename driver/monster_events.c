@@ -171,7 +171,8 @@ static void monster_probe_exit(void *data, struct task_struct *p)
 			code = READ_ONCE(sig->group_exit_code);
 	}
 	monster_exit_status(code, &e.exit);
-	monster_task_times(p, thread, &tm);
+	/* final: the slice it is running now, which is accounted after this, too */
+	monster_task_times(p, thread, monster_current_pending(), &tm);
 	e.exit.utime_ns = tm.utime;
 	e.exit.stime_ns = tm.stime;
 	e.exit.runtime_ns = tm.runtime;

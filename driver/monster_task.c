@@ -13,6 +13,7 @@
 #include <linux/mm.h>
 #include <linux/pid.h>
 #include <linux/sched.h>
+#include <linux/sched/clock.h>
 #include <linux/sched/cputime.h>
 #include <linux/sched/signal.h>
 #include <linux/sched/task_stack.h>
@@ -20,6 +21,7 @@
 #include <linux/string.h>
 #include <asm/ptrace.h>
 
+#include "monster_compat.h"
 #include "monster_dev.h"
 
 #ifndef CONFIG_X86_64
@@ -233,17 +235,24 @@ out:
 
 /*
  * The times (utime and stime as /proc shows them) and counters of one
- * thread, or of its whole group. Under RCU; no sleeping.
+ * thread, or of its whole group, @pending ns of runtime the scheduler has
+ * not accounted yet included. Under RCU; no sleeping.
  */
-void monster_task_times(struct task_struct *p, bool thread, struct monster_times *tm)
+void monster_task_times(struct task_struct *p, bool thread, u64 pending, struct monster_times *tm)
 {
 	if (!thread) {
 		monster_group_times(p, tm);
+		tm->runtime += pending;
 		monster_cputime_adjust(tm, &p->signal->prev_cputime);
 		return;
 	}
 	memset(tm, 0, sizeof(*tm));
 	monster_times_add(tm, p);
+	if (pending) {
+		tm->runtime += pending;
+		monster_cputime_adjust(tm, &p->prev_cputime);
+		return;
+	}
 	/*
 	 * Exported for one task: the split /proc/PID/task/TID/stat shows. A
 	 * task on a CPU may have unaccounted time it would add (nohz_full).
@@ -259,6 +268,21 @@ void monster_task_times(struct task_struct *p, bool thread, struct monster_times
  * emulation cost more than the reading. steps < MONSTER_STEP_ALL leaves
  * the later fields unset (a profile, see enum monster_step).
  */
+/*
+ * What the current task has run since the scheduler last accounted it (at
+ * its last tick or switch): what update_curr() will add. se.exec_start is
+ * in the run queue's task clock, the sched clock where changed-only sweeps
+ * are offered (monster_compat.h); elsewhere nothing is added.
+ */
+u64 monster_current_pending(void)
+{
+	u64 start = READ_ONCE(current->se.exec_start), now = local_clock();
+
+	if (!MONSTER_HAVE_CHANGED_ONLY || !start || now <= start)
+		return 0;
+	return now - start;
+}
+
 /*
  * Whether a thread has been on a CPU since @ran_since (sched clock): it is
  * there now, or the scheduler accounted its runtime since (se.exec_start
@@ -322,7 +346,7 @@ void monster_task_sample(struct task_struct *p, bool thread, u32 steps,
 	if (steps < MONSTER_STEP_TIMES)
 		return;
 
-	monster_task_times(p, thread, &tm);
+	monster_task_times(p, thread, 0, &tm);
 	s->utime_ns = tm.utime;
 	s->stime_ns = tm.stime;
 	s->cpu_time_ns = tm.utime + tm.stime;

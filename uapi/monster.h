@@ -56,9 +56,8 @@
 #define MONSTER_FEAT_SWEEP_HIST	(1ULL << 0)	/* 1.1: MONSTER_IOC_GET_SWEEP_HIST */
 #define MONSTER_FEAT_CHANGED_ONLY (1ULL << 1)	/* 1.2: MONSTER_CF_CHANGED_ONLY, keyframe */
 #define MONSTER_FEAT_PARALLEL	(1ULL << 2)	/* 1.2: monster_config.sweep_threads */
-#define MONSTER_FEAT_EVENTS	(1ULL << 3)	/* 1.3: record kinds, monster_config.events,
-						 * MONSTER_IOC_GET_KIND_STATS, the syscall
-						 * of samples */
+/* 1.3: record kinds, monster_config.events, MONSTER_IOC_GET_KIND_STATS, samples' syscall */
+#define MONSTER_FEAT_EVENTS	(1ULL << 3)
 /* what this header defines */
 #define MONSTER_FEATURES	(MONSTER_FEAT_SWEEP_HIST | MONSTER_FEAT_CHANGED_ONLY | \
 				 MONSTER_FEAT_PARALLEL | MONSTER_FEAT_EVENTS)

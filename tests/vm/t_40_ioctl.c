@@ -80,7 +80,7 @@ static void check_unknown(void)
 
 /* ---- SET_CONFIG validation --------------------------------------------------------------- */
 
-enum field { F_RATE, F_SCOPE, F_SLOTS, F_NODE, F_FLAGS, F_PAD, F_KEYFRAME, F_THREADS, F_RES0, F_RES1 };
+enum field { F_RATE, F_SCOPE, F_SLOTS, F_NODE, F_FLAGS, F_PAD, F_KEYFRAME, F_THREADS, F_EVENTS, F_PAD2 };
 
 static void einval_case(const struct monster_config *base, const char *name, enum field f,
 			uint64_t v, const char *what)
@@ -98,8 +98,8 @@ static void einval_case(const struct monster_config *base, const char *name, enu
 	case F_PAD: c.__pad = (uint32_t)v; break;
 	case F_KEYFRAME: c.keyframe = (uint32_t)v; break;
 	case F_THREADS: c.sweep_threads = (uint32_t)v; break;
-	case F_RES0: c.__reserved[0] = v; break;
-	case F_RES1: c.__reserved[1] = v; break;
+	case F_EVENTS: c.events = (uint32_t)v; break;
+	case F_PAD2: c.__pad2 = (uint32_t)v; break;
 	}
 	e = vt_set_config(d.fd, &c);
 	vt_get_config(d.fd, &after);
@@ -159,8 +159,11 @@ static void check_einval(void)
 		    "keyframe MONSTER_KEYFRAME_MAX+1");
 	einval_case(&base, "ioctl-einval-threads-above-max", F_THREADS,
 		    MONSTER_SWEEP_THREADS_MAX + 1, "sweep_threads MONSTER_SWEEP_THREADS_MAX+1");
-	einval_case(&base, "ioctl-einval-reserved-0", F_RES0, 1, "__reserved[0] 1");
-	einval_case(&base, "ioctl-einval-reserved-1", F_RES1, 1ULL << 63, "__reserved[1] 1<<63");
+	einval_case(&base, "ioctl-einval-pad2", F_PAD2, 1, "__pad2 1");
+	einval_case(&base, "ioctl-einval-events-sample", F_EVENTS, MONSTER_EVENT(MONSTER_KIND_SAMPLE),
+		    "events: the sample bit");
+	einval_case(&base, "ioctl-einval-events-unknown", F_EVENTS, 1ULL << 31,
+		    "events: an undefined kind");
 
 	/* nothing of an invalid SET applies, not even its valid fields */
 	c = base;
