@@ -22,6 +22,12 @@ command -v python3 >/dev/null 2>&1 && have_py=1
 
 pass() { echo "PASS $TAG/$1: $2"; }
 fail() { echo "FAIL $TAG/$1: $2"; failed=1; }
+# have_python NAME: python3 is there to parse JSON, or a FAIL of NAME saying it is missing
+have_python() {
+	[ "$have_py" = 1 ] && return 0
+	fail "$1" "python3 is missing: cannot parse the JSON (tests/setup.sh installs it)"
+	return 1
+}
 
 # run ARGS...: sets out, err, rc
 run() {
@@ -54,10 +60,7 @@ expect_error() {
 # json_check NAME PYTHON-EXPR: every line of $out parses, EXPR over list L is true
 json_check() {
 	local name=$1 expr=$2
-	if [ "$have_py" = 0 ]; then
-		fail "$name" "python3 is missing: cannot parse the JSON (tests/setup.sh installs it)"
-		return
-	fi
+	have_python "$name" || return
 	if printf '%s\n' "$out" | python3 -c '
 import json, sys
 L = [json.loads(l) for l in sys.stdin.read().splitlines()]
@@ -309,10 +312,7 @@ mkevents() { "$MK" "$tmp/e.ring" --slots 1024 --records 20 --events "$nev" || fa
 # SELECT (python, over i and k, the kind's name) holds, each field as mkringset wrote it
 events_check() {
 	local name=$1 select=$2
-	if [ "$have_py" = 0 ]; then
-		fail "$name" "python3 is missing: cannot parse the JSON (tests/setup.sh installs it)"
-		return
-	fi
+	have_python "$name" || return
 	if printf '%s\n' "$out" | python3 -c '
 import json, sys
 nev, select = int(sys.argv[1]), sys.argv[2]
