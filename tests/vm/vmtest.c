@@ -578,7 +578,7 @@ unsigned int vt_validate(const struct vt_dev *d, unsigned int ring, uint64_t idx
 		bad |= VT_BAD_KTHREAD;
 	if ((s->flags & MONSTER_SF_NO_REGS) && regs)
 		bad |= VT_BAD_NOREGS;
-	if (s->kind != MONSTER_KIND_SAMPLE)
+	if (s->__pad0)
 		bad |= VT_BAD_PAD;
 	if (ncpus > 0 && s->cpu >= (uint64_t)ncpus)
 		bad |= VT_BAD_CPU;

@@ -187,7 +187,7 @@ enum {
 	VT_BAD_TS = 1 << 7,		/* timestamp_ns 0 or in the future */
 	VT_BAD_KADDR = 1 << 8,		/* user task with a kernel-half rip/rsp */
 	VT_BAD_KTHREAD = 1 << 9,	/* kernel thread with registers or memory */
-	VT_BAD_PAD = 1 << 10,		/* kind != MONSTER_KIND_SAMPLE */
+	VT_BAD_PAD = 1 << 10,		/* __pad0 != 0 */
 	VT_BAD_CPU = 1 << 11,		/* cpu >= configured CPUs */
 	VT_BAD_SEQIDX = 1 << 12,	/* seq < index in the ring (seq = index + drops) */
 	VT_BAD_PIDS = 1 << 13,		/* pid 0, tgid 0, or (process scope) pid != tgid */
