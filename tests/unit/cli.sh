@@ -405,6 +405,20 @@ else
 	fail events_text "rc $rc ($rows of $known rows): $err $(printf '%s' "$out" | head -c 300)"
 fi
 mkevents
+"$CTL" -d "$tmp/e.ring" events >"$tmp/events.out" 2>&1 &
+epid=$!
+sleep 0.5
+kill -INT "$epid"
+start=$(date +%s%N)
+wait "$epid"
+rc=$?
+ms=$(( ($(date +%s%N) - start) / 1000000 ))
+if [ "$rc" = 0 ] && [ "$ms" -lt 1500 ] && [ "$(grep -c ' ev-[0-9]' "$tmp/events.out")" = "$known" ]; then
+	pass events_sigint "without --count or --seconds: $known events, then SIGINT ended it cleanly (exit 0) in $ms ms"
+else
+	fail events_sigint "rc $rc after $ms ms: $(head -c 200 "$tmp/events.out")"
+fi
+mkevents
 run -d "$tmp/e.ring" dump --json
 json_check dump_json_kinds "len(L) == 20 + $known and sorted({o[\"kind\"] for o in L}) == [\"exec\", \"exit\", \"fault\", \"fork\", \"reclaim\", \"sample\"] and all((\"syscall\" in o) == (o[\"kind\"] == \"sample\") for o in L)"
 expect_error file_set_events 1 "set: .*not supported on a file-backed ring set" -d "$tmp/e.ring" set events=fork
