@@ -57,6 +57,21 @@ expect_error() {
 	fi
 }
 
+# interrupt OUTFILE ARGS...: monsterctl ARGS in the background, SIGINT after 0.5 s; sets rc
+# (its exit status) and ms (how long it took to end after the signal)
+interrupt() {
+	local outfile=$1 pid start
+	shift
+	"$CTL" "$@" >"$outfile" 2>&1 &
+	pid=$!
+	sleep 0.5
+	kill -INT "$pid"
+	start=$(date +%s%N)
+	wait "$pid"
+	rc=$?
+	ms=$(( ($(date +%s%N) - start) / 1000000 ))
+}
+
 # json_check NAME PYTHON-EXPR: every line of $out parses, EXPR over list L is true
 json_check() {
 	local name=$1 expr=$2
@@ -405,14 +420,7 @@ else
 	fail events_text "rc $rc ($rows of $known rows): $err $(printf '%s' "$out" | head -c 300)"
 fi
 mkevents
-"$CTL" -d "$tmp/e.ring" events >"$tmp/events.out" 2>&1 &
-epid=$!
-sleep 0.5
-kill -INT "$epid"
-start=$(date +%s%N)
-wait "$epid"
-rc=$?
-ms=$(( ($(date +%s%N) - start) / 1000000 ))
+interrupt "$tmp/events.out" -d "$tmp/e.ring" events
 if [ "$rc" = 0 ] && [ "$ms" -lt 1500 ] && [ "$(grep -c ' ev-[0-9]' "$tmp/events.out")" = "$known" ]; then
 	pass events_sigint "without --count or --seconds: $known events, then SIGINT ended it cleanly (exit 0) in $ms ms"
 else
@@ -444,14 +452,7 @@ if [ "$rc" = 0 ] && [ "$(printf '%s\n' "$out" | grep -c '^=== Monster Process Sa
 else
 	fail watch_iterations "rc $rc: $(printf '%s' "$out" | head -5) $err"
 fi
-"$CTL" -d "$set_a" watch >"$tmp/watch.out" 2>&1 &
-wpid=$!
-sleep 0.5
-kill -INT "$wpid"
-start=$(date +%s%N)
-wait "$wpid"
-rc=$?
-ms=$(( ($(date +%s%N) - start) / 1000000 ))
+interrupt "$tmp/watch.out" -d "$set_a" watch
 if [ "$rc" = 0 ] && [ "$ms" -lt 1500 ] && grep -q '^Prime  2' "$tmp/watch.out"; then
 	pass watch_sigint "SIGINT ended watch cleanly (exit 0) in $ms ms"
 else
