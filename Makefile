@@ -10,7 +10,7 @@
 
 TOP      := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
 BUILD    ?= $(TOP)/build
-VERSION  := 0.2.0
+VERSION  := 0.3.0
 KVER     ?= $(shell uname -r)
 KDIR     ?= /lib/modules/$(KVER)/build
 PREFIX   ?= /usr/local

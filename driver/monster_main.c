@@ -420,4 +420,4 @@ module_exit(monster_exit);
 MODULE_LICENSE("GPL");
 MODULE_DESCRIPTION("Whole-system process sampler streaming to 15 mmap'd Monster rings");
 MODULE_AUTHOR("monster developers");
-MODULE_VERSION("0.2.0");
+MODULE_VERSION("0.3.0");

@@ -84,7 +84,7 @@ struct lmonster_producer;	/* the writer of a file-backed ring set */
 /* lmonster_flags() adds */
 #define LMONSTER_F_FILE		(1U << 16)	/* a file-backed ring set, not the device */
 
-/* Library version, e.g. "0.2.0". */
+/* Library version, e.g. "0.3.0". */
 LMONSTER_API const char *lmonster_version(void);
 
 /*
