@@ -60,17 +60,6 @@ static struct task_view g_task[MAX_TASKS];
 static unsigned int g_ntask;
 static uint64_t g_tick_ns;
 
-static int busy_main(void *arg)
-{
-	volatile uint64_t x = 0;
-
-	(void)arg;
-	vt_child_ready();
-	for (;;)
-		x++;
-	return 0;
-}
-
 static int sleeper_main(void *arg)
 {
 	size_t len = (size_t)((struct worker *)arg)->mib << 20;
@@ -107,27 +96,6 @@ static int threaded_main(void *arg)
 	return 0;
 }
 
-/* mostly system time: fresh pages faulted in and given back */
-static int faulter_main(void *arg)
-{
-	const size_t len = 4 << 20;
-
-	(void)arg;
-	vt_child_ready();
-	for (;;) {
-		char *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-			       -1, 0);
-		size_t off;
-
-		if (p == MAP_FAILED)
-			continue;
-		for (off = 0; off < len; off += 4096)
-			p[off] = 1;
-		munmap(p, len);
-	}
-	return 0;
-}
-
 static int switcher_main(void *arg)
 {
 	(void)arg;
@@ -137,8 +105,9 @@ static int switcher_main(void *arg)
 	return 0;
 }
 
-static int (*const kind_main[])(void *) = { busy_main, sleeper_main, threaded_main,
-					    faulter_main, switcher_main, busy_main };
+/* the faulter spends mostly system time */
+static int (*const kind_main[])(void *) = { vt_child_spin, sleeper_main, threaded_main,
+					    vt_child_fault, switcher_main, vt_child_spin };
 
 static void spawn_workers(bool late)
 {

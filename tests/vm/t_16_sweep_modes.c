@@ -32,15 +32,6 @@ static unsigned int g_nsweep;
 static uint8_t *g_seen;		/* per pid: the sweep index + 1 that last had it */
 static struct vt_seq g_seq;
 
-static int sleeper_main(void *arg)
-{
-	(void)arg;
-	vt_child_ready();
-	for (;;)
-		pause();
-	return 0;
-}
-
 static void on_usr1(int sig)
 {
 	(void)sig;
@@ -54,17 +45,6 @@ static int wakeable_main(void *arg)
 	vt_child_ready();
 	for (;;)
 		pause();
-	return 0;
-}
-
-static int busy_main(void *arg)
-{
-	volatile uint64_t x = 0;
-
-	(void)arg;
-	vt_child_ready();
-	for (;;)
-		x++;
 	return 0;
 }
 
@@ -279,7 +259,7 @@ static void check_changed_only(struct vt_dev *d)
 	vt_start(d->fd);
 	vt_wait_sweeps(d->fd, 12, 20000, d, on_rec, NULL);
 	/* a new process, then a sleeper woken once */
-	g_late = vt_spawn("monster-late", sleeper_main, NULL, true);
+	g_late = vt_spawn("monster-late", vt_child_pause, NULL, true);
 	vt_wait_sweeps(d->fd, 6, 20000, d, on_rec, NULL);
 	kill(g_woken, SIGUSR1);
 	vt_wait_sweeps(d->fd, 14, 20000, d, on_rec, NULL);
@@ -343,10 +323,10 @@ int main(void)
 	if (!g_seen)
 		vt_bail("sweep-setup", "out of memory");
 	for (i = 0; i < NSLEEP; i++)
-		if ((g_sleep[i] = vt_spawn("monster-sleep", sleeper_main, NULL, true)) < 0)
+		if ((g_sleep[i] = vt_spawn("monster-sleep", vt_child_pause, NULL, true)) < 0)
 			vt_bail("sweep-setup", "cannot start sleeper %u", i);
 	for (i = 0; i < NBUSY; i++)
-		if ((g_busy[i] = vt_spawn("monster-busy", busy_main, NULL, true)) < 0)
+		if ((g_busy[i] = vt_spawn("monster-busy", vt_child_spin, NULL, true)) < 0)
 			vt_bail("sweep-setup", "cannot start busy process %u", i);
 	g_woken = vt_spawn("monster-woken", wakeable_main, NULL, true);
 	vt_open_or_bail(&d, "sweep-open");

@@ -262,15 +262,6 @@ static int reader_main(void *arg)
 	return (int)read(fds[0], &c, 1);
 }
 
-static int napper_main(void *arg)
-{
-	(void)arg;
-	vt_child_ready();
-	for (;;)
-		sleep(100);
-	return 0;
-}
-
 static pid_t g_blocked[2];
 static int g_syscall[2] = { -2, -2 };
 
@@ -295,7 +286,7 @@ static void check_syscall(struct vt_dev *d)
 	if (pipe(fds))
 		vt_bail("syscall-setup", "pipe: %s", strerror(errno));
 	g_blocked[0] = vt_spawn("monster-reader", reader_main, fds, true);
-	g_blocked[1] = vt_spawn("monster-napper", napper_main, NULL, true);
+	g_blocked[1] = vt_spawn("monster-napper", vt_child_pause, NULL, true);
 	th_sleep_ms(100);
 	vt_set_rate_scope_or_bail(d->fd, 50, MONSTER_SCOPE_PROCESS, "syscall-config");
 	vt_drain(d);

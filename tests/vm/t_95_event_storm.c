@@ -42,28 +42,6 @@ static int forker_main(void *arg)
 	return 0;
 }
 
-/* faults fresh pages in and gives them back, as fast as it can */
-static int faulter_main(void *arg)
-{
-	const size_t len = 2 << 20;
-
-	(void)arg;
-	vt_child_ready();
-	for (;;) {
-		char *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-			       -1, 0);
-		size_t i;
-
-		if (p == MAP_FAILED)
-			continue;
-		madvise(p, len, MADV_NOHUGEPAGE);
-		for (i = 0; i < len; i += 4096)
-			p[i] = 1;
-		munmap(p, len);
-	}
-	return 0;
-}
-
 struct watch {
 	unsigned int reads, bad, sampled_stalled;
 	uint64_t worst_nap_ns;
@@ -126,7 +104,7 @@ static void storm(unsigned int secs)
 	for (i = 0; i < FORKERS; i++)
 		kids[i] = vt_spawn("monster-forker", forker_main, NULL, true);
 	for (i = 0; i < FAULTERS; i++)
-		kids[FORKERS + i] = vt_spawn("monster-faulter", faulter_main, NULL, true);
+		kids[FORKERS + i] = vt_spawn("monster-faulter", vt_child_fault, NULL, true);
 
 	/* keeping up, stalled (the rings fill and drop), keeping up again */
 	end = th_now_ns() + (uint64_t)phase_ms * 1000000;

@@ -868,6 +868,46 @@ static int vt_variety_main(void *arg)
 	return 0;
 }
 
+int vt_child_spin(void *arg)
+{
+	volatile uint64_t x = 0;
+
+	(void)arg;
+	vt_child_ready();
+	for (;;)
+		x++;
+	return 0;
+}
+
+int vt_child_pause(void *arg)
+{
+	(void)arg;
+	vt_child_ready();
+	for (;;)
+		pause();
+	return 0;
+}
+
+int vt_child_fault(void *arg)
+{
+	const size_t len = (arg ? *(const unsigned int *)arg : 2U) << 20;
+
+	vt_child_ready();
+	for (;;) {
+		char *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+			       -1, 0);
+		size_t off;
+
+		if (p == MAP_FAILED)
+			continue;
+		madvise(p, len, MADV_NOHUGEPAGE);
+		for (off = 0; off < len; off += 4096)
+			p[off] = 1;
+		munmap(p, len);
+	}
+	return 0;
+}
+
 void vt_spawn_variety(int n)
 {
 	uintptr_t i;

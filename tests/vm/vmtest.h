@@ -249,6 +249,16 @@ void vt_sleeping_threads(int n, volatile int *started, volatile int *err)
  */
 void vt_spawn_variety(int n);
 
+/*
+ * Bodies for vt_spawn() children that report ready and then, until killed:
+ * spin on the CPU; sleep in pause(); or fault fresh pages in and give them
+ * back (mmap, one write per page, munmap; no huge pages), arg pointing at
+ * the size in MiB (NULL: 2).
+ */
+int vt_child_spin(void *arg);
+int vt_child_pause(void *arg);
+int vt_child_fault(void *arg);
+
 /* ---- /proc and files ------------------------------------------------------------------ */
 
 /* Read a whole (small) file; returns bytes read, -1 on error. NUL-terminated. */
