@@ -74,7 +74,7 @@ help:
 	@echo "make            build library, tools (and module if kernel headers exist)"
 	@echo "make demo       set up, build, boot the module in a VM and show it sampling"
 	@echo "make check      set up and run every test; ends with 'N passed, M failed'"
-	@echo "make bench      performance tables: sampler vs /proc, drain rate, wake-up latency"
+	@echo "make bench      performance tables: sampler vs BPF and /proc, profile, modes, wake-ups"
 	@echo "make check-stress  the VM suite with the long stress/fuzz runs (~35 min)"
 	@echo "make modules KVER=<kernel release>   build monster.ko for that kernel"
 	@echo "sudo make dkms-install | dkms-uninstall   install the module with DKMS"

@@ -11,6 +11,7 @@
 #define pr_fmt(fmt) "monster: " fmt
 
 #include <linux/gfp.h>
+#include <linux/hardirq.h>
 #include <linux/mm.h>
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
@@ -330,7 +331,17 @@ bool monster_ring_write(struct monster_ring *r, const struct monster_sample *s)
 	unsigned long flags;
 	bool room = true;
 
-	raw_spin_lock_irqsave(&r->lock, flags);
+	/*
+	 * In NMI context (a fault in perf's user-stack walk, say) the lock may
+	 * be held by what the NMI interrupted, on this CPU: try it, else the
+	 * record is lost (an NMI cannot count it under the lock either).
+	 */
+	if (unlikely(in_nmi())) {
+		if (!raw_spin_trylock_irqsave(&r->lock, flags))
+			return false;
+	} else {
+		raw_spin_lock_irqsave(&r->lock, flags);
+	}
 	if (r->head - READ_ONCE(r->tail) > r->mask) {
 		monster_ring_refresh_tail(r);
 		room = r->head - READ_ONCE(r->tail) <= r->mask;
