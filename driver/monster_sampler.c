@@ -124,12 +124,12 @@ static int monster_sampler_thread(void *arg)
 		now = ktime_get();
 		duration = ktime_to_ns(ktime_sub(now, start));
 		/*
-		 * Consumers first: everything after this is bookkeeping. A sync
-		 * wake-up: this thread sleeps right after, so the consumer may run
-		 * here instead of costing an IPI to wake another CPU.
+		 * Consumers first: everything after this is bookkeeping. (A sync
+		 * wake-up, the consumer pulled onto this CPU, measured costlier
+		 * here: the consumer then waits for this thread to sleep.)
 		 */
 		if (w.tasks > w.dropped && wq_has_sleeper(&md->wq))
-			wake_up_interruptible_sync_poll(&md->wq, EPOLLIN | EPOLLRDNORM);
+			wake_up_interruptible_poll(&md->wq, EPOLLIN | EPOLLRDNORM);
 
 		pc.sweeps++;
 		pc.prev_clock = clock;
