@@ -10,7 +10,7 @@
 
 TOP      := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
 BUILD    ?= $(TOP)/build
-VERSION  := 0.2.0
+VERSION  := 0.3.0
 KVER     ?= $(shell uname -r)
 KDIR     ?= /lib/modules/$(KVER)/build
 PREFIX   ?= /usr/local
@@ -74,7 +74,7 @@ help:
 	@echo "make            build library, tools (and module if kernel headers exist)"
 	@echo "make demo       set up, build, boot the module in a VM and show it sampling"
 	@echo "make check      set up and run every test; ends with 'N passed, M failed'"
-	@echo "make bench      performance tables: sampler vs /proc, drain rate, wake-up latency"
+	@echo "make bench      performance tables: sampler vs BPF and /proc, profile, modes, wake-ups"
 	@echo "make check-stress  the VM suite with the long stress/fuzz runs (~35 min)"
 	@echo "make check-debug   the VM suite on a lockdep + KASAN 6.12 kernel built from source"
 	@echo "make modules KVER=<kernel release>   build monster.ko for that kernel"

@@ -25,4 +25,16 @@ static inline void vm_flags_clear(struct vm_area_struct *vma, vm_flags_t flags)
 }
 #endif
 
+/*
+ * Changed-only sweeps compare a task's se.exec_start, kept in the run
+ * queue's task clock, with the sched clock. The two are one clock unless
+ * the kernel takes IRQ or steal time out of task time; then the mode is
+ * not offered.
+ */
+#if defined(CONFIG_IRQ_TIME_ACCOUNTING) || defined(CONFIG_PARAVIRT_TIME_ACCOUNTING)
+#define MONSTER_HAVE_CHANGED_ONLY	0
+#else
+#define MONSTER_HAVE_CHANGED_ONLY	1
+#endif
+
 #endif /* _MONSTER_COMPAT_H */

@@ -47,6 +47,7 @@ void monster_debugfs_init(struct monster_dev *md)
 	/* debugfs is optional: errors are not fatal and need no checking */
 	md->debugfs = debugfs_create_dir("monster", NULL);
 	debugfs_create_file("stats", 0400, md->debugfs, md, &monster_stats_fops);
+	debugfs_create_u32("sweep_steps", 0600, md->debugfs, &md->sweep_steps);
 }
 
 void monster_debugfs_exit(struct monster_dev *md)

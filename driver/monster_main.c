@@ -14,6 +14,7 @@
 #include <linux/string.h>
 #include <linux/uaccess.h>
 
+#include "monster_compat.h"
 #include "monster_dev.h"
 
 #define CREATE_TRACE_POINTS
@@ -48,11 +49,40 @@ static bool monster_node_ok(int node)
 	       (node >= 0 && node < MAX_NUMNODES && node_state(node, N_MEMORY));
 }
 
+/*
+ * Whether the opener may see kernel addresses: whether %pK prints the raw
+ * pointer to it (kptr_restrict 1 and CAP_SYSLOG; with 0 it hashes, with 2
+ * it prints zeros), asked of %pK itself.
+ */
+static bool monster_opener_sees_kaddr(void)
+{
+	char shown[32], raw[32];
+
+	snprintf(shown, sizeof(shown), "%pK", &monster);
+	snprintf(raw, sizeof(raw), "%016lx", (unsigned long)&monster);
+	return !strcmp(shown, raw);
+}
+
+/*
+ * From the first opener that may not see kernel addresses on, the rings
+ * get none: the probes stop writing them, and what the rings hold is
+ * scrubbed before that opener can map it. Caller holds md->lock.
+ */
+static void monster_note_opener(struct monster_dev *md)
+{
+	if (md->kaddr_hidden || monster_opener_sees_kaddr())
+		return;
+	md->kaddr_hidden = true;
+	monster_events_hide_kaddr(true);
+	monster_buf_hide_kaddr(md->buf);
+}
+
 static int monster_open(struct inode *inode, struct file *file)
 {
 	struct monster_dev *md = &monster;
 
 	mutex_lock(&md->lock);
+	monster_note_opener(md);
 	md->open_count++;
 	mutex_unlock(&md->lock);
 	file->private_data = md;
@@ -110,7 +140,14 @@ static void monster_config_fill(struct monster_dev *md, struct monster_config *c
 	c->scope = md->scope;
 	c->ring_slots = md->buf->slots;
 	c->numa_node = md->node;
+	c->flags = md->flags;
+	c->keyframe = md->keyframe;
+	c->sweep_threads = md->sweep_threads;
+	c->events = md->events;
+	c->fault_tgid = md->fault_tgid;
+	c->fault_every = md->fault_every;
 }
+
 
 static long monster_ioc_get_config(struct monster_dev *md, void __user *arg)
 {
@@ -135,6 +172,9 @@ static int monster_resize(struct monster_dev *md, u32 slots, int node)
 	monster_buf_put(md->buf);
 	md->buf = buf;
 	md->node = node;
+	/* new rings: what they may hold is the one opener's to decide */
+	md->kaddr_hidden = !monster_opener_sees_kaddr();
+	monster_events_hide_kaddr(md->kaddr_hidden);
 	return 0;
 }
 
@@ -145,18 +185,35 @@ static long monster_ioc_set_config(struct monster_dev *md, void __user *arg)
 
 	if (copy_from_user(&c, arg, sizeof(c)))
 		return -EFAULT;
-	if (c.flags || c.__pad || memchr_inv(c.__reserved, 0, sizeof(c.__reserved)))
+	if ((c.flags & ~MONSTER_CF_ALL) || c.__pad || c.__pad2)
 		return -EINVAL;
 	if (!monster_rate_valid(c.rate_hz) || !monster_scope_valid(c.scope) ||
-	    !monster_slots_valid(c.ring_slots) || !monster_node_ok(c.numa_node))
+	    !monster_slots_valid(c.ring_slots) || !monster_node_ok(c.numa_node) ||
+	    !monster_keyframe_valid(c.keyframe) || !monster_sweep_threads_valid(c.sweep_threads) ||
+	    !monster_events_valid(c.events))
 		return -EINVAL;
+	if (((c.flags & MONSTER_CF_CHANGED_ONLY) && !MONSTER_HAVE_CHANGED_ONLY) ||
+	    (c.events & ~monster_events_available()))
+		return -EOPNOTSUPP;
 
 	mutex_lock(&md->lock);
-	if (c.ring_slots != md->buf->slots || c.numa_node != md->node)
+	/* the sweep threads are made at start */
+	if (c.sweep_threads != md->sweep_threads && md->thread)
+		ret = -EBUSY;
+	else if (c.ring_slots != md->buf->slots || c.numa_node != md->node)
 		ret = monster_resize(md, c.ring_slots, c.numa_node);
 	if (!ret) {
+		WRITE_ONCE(md->flags, c.flags);
+		WRITE_ONCE(md->keyframe, c.keyframe);
+		md->sweep_threads = c.sweep_threads;
 		WRITE_ONCE(md->rate_hz, c.rate_hz);
 		WRITE_ONCE(md->scope, c.scope);
+		md->events = c.events;
+		md->fault_tgid = c.fault_tgid;
+		md->fault_every = c.fault_every;
+		/* running: the new events and filters from now on */
+		if (md->thread)
+			ret = monster_events_set(md, md->events);
 		/* let a sleeping sampler pick up a new rate now */
 		if (md->thread)
 			wake_up_process(md->thread);
@@ -195,6 +252,32 @@ static long monster_ioc_sweep_hist(struct monster_dev *md, void __user *arg)
 	return ret;
 }
 
+static long monster_ioc_kind_stats(struct monster_dev *md, void __user *arg)
+{
+	struct monster_kind_stats *ks;
+	u64 produced[MONSTER_NR_KINDS], dropped[MONSTER_NR_KINDS];
+	unsigned int r, k;
+	long ret = 0;
+
+	ks = kzalloc(sizeof(*ks), GFP_KERNEL);
+	if (!ks)
+		return -ENOMEM;
+	mutex_lock(&md->lock);
+	for (r = 0; r < MONSTER_NR_RINGS; r++) {
+		monster_ring_kind_counters(&md->buf->ring[r], produced, dropped);
+		for (k = 0; k < MONSTER_NR_KINDS; k++) {
+			ks->produced[k][r] = produced[k];
+			ks->dropped[k][r] = dropped[k];
+		}
+	}
+	monster_events_stats(ks);
+	mutex_unlock(&md->lock);
+	if (copy_to_user(arg, ks, sizeof(*ks)))
+		ret = -EFAULT;
+	kfree(ks);
+	return ret;
+}
+
 static long monster_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
 	struct monster_dev *md = file->private_data;
@@ -210,6 +293,8 @@ static long monster_ioctl(struct file *file, unsigned int cmd, unsigned long arg
 		return monster_ioc_stats(md, uarg);
 	case MONSTER_IOC_GET_SWEEP_HIST:
 		return monster_ioc_sweep_hist(md, uarg);
+	case MONSTER_IOC_GET_KIND_STATS:
+		return monster_ioc_kind_stats(md, uarg);
 	case MONSTER_IOC_START:
 	case MONSTER_IOC_STOP:
 	case MONSTER_IOC_SET_CONFIG:
@@ -272,8 +357,12 @@ static int __init monster_init(void)
 	}
 
 	mutex_init(&md->lock);
+	init_completion(&md->helpers_done);
+	monster_shard_init();
+	monster_events_init(md);
 	spin_lock_init(&md->stats_lock);
 	init_waitqueue_head(&md->wq);
+	md->sweep_steps = MONSTER_STEP_ALL;
 	md->rate_hz = rate_hz;
 	md->scope = threads ? MONSTER_SCOPE_THREAD : MONSTER_SCOPE_PROCESS;
 	md->node = param_numa_node;
@@ -331,4 +420,4 @@ module_exit(monster_exit);
 MODULE_LICENSE("GPL");
 MODULE_DESCRIPTION("Whole-system process sampler streaming to 15 mmap'd Monster rings");
 MODULE_AUTHOR("monster developers");
-MODULE_VERSION("0.2.0");
+MODULE_VERSION("0.3.0");

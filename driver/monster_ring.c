@@ -1,11 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * monster_ring.c - the 15 rings: their memory, its mapping into userspace,
- * and the single-producer side of the ring protocol (see uapi/monster.h).
+ * and the producer side of the ring protocol (see uapi/monster.h).
+ *
+ * Producers (sweep threads, and any context that can take a raw spinlock
+ * with interrupts off) write a record under the ring's lock: reserve,
+ * write, publish. So [tail, head) is always complete, and the counters,
+ * read under the same lock, always add up: produced == head + dropped.
  */
 #define pr_fmt(fmt) "monster: " fmt
 
 #include <linux/gfp.h>
+#include <linux/hardirq.h>
 #include <linux/mm.h>
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
@@ -53,6 +59,7 @@ static void monster_buf_init_rings(struct monster_buf *buf)
 	for (i = 0; i < MONSTER_NR_RINGS; i++) {
 		struct monster_ring *r = &buf->ring[i];
 
+		raw_spin_lock_init(&r->lock);
 		r->mask = buf->slots - 1;
 		r->prime = monster_prime(i);
 		r->data = buf->vaddr + monster_ring_data_offset(&info, i);
@@ -133,7 +140,10 @@ void monster_buf_info(const struct monster_buf *buf, struct monster_info *info)
 {
 	memset(info, 0, sizeof(*info));
 	monster_info_geometry(info, buf->slots);
+	/* what this driver offers of what the header defines */
 	info->features = MONSTER_FEATURES;
+	if (!MONSTER_HAVE_CHANGED_ONLY)
+		info->features &= ~MONSTER_FEAT_CHANGED_ONLY;
 	info->numa_node = buf->node;
 	info->page_size = PAGE_SIZE;
 	info->map_size = buf->size;
@@ -235,12 +245,12 @@ static bool monster_ring_observe_tail(struct monster_ring *r, u64 head, u64 *bad
 	return false;
 }
 
-/* The sampler's view: a rejected value is counted once, not every sweep. */
+/* A producer's view, under r->lock: a rejected value is counted once, not every time. */
 static void monster_ring_refresh_tail(struct monster_ring *r)
 {
 	u64 bad;
 
-	if (monster_ring_observe_tail(r, r->published, &bad)) {
+	if (monster_ring_observe_tail(r, r->head, &bad)) {
 		r->bad_tail_seen = false;
 	} else if (!r->bad_tail_seen || bad != r->last_bad_tail) {
 		r->bad_tail_seen = true;
@@ -263,39 +273,170 @@ u64 monster_ring_tail_at(struct monster_ring *r, u64 head)
 	return min(READ_ONCE(r->tail), head);
 }
 
-/*
- * The slot for the next record, or NULL if the ring is full: then the
- * record is dropped (it still takes a sequence number) and never
- * overwrites what the consumer has not released.
- */
-struct monster_sample *monster_ring_reserve(struct monster_ring *r)
-{
-	if (r->head - READ_ONCE(r->tail) > r->mask) {
-		monster_ring_refresh_tail(r);
-		if (r->head - READ_ONCE(r->tail) > r->mask) {
-			r->dropped++;
-			r->produced++;
-			return NULL;
-		}
-	}
-	return &r->data[r->head & r->mask];
-}
-
-void monster_ring_commit(struct monster_ring *r)
-{
-	r->head++;
-	r->produced++;
-}
-
-/* Make committed records visible: counters first, head last (release). */
-void monster_ring_publish(struct monster_ring *r)
+/* The mirror userspace reads: counters first, head last (release). */
+static void monster_ring_mirror(struct monster_ring *r)
 {
 	WRITE_ONCE(r->hdr->produced, r->produced);
 	WRITE_ONCE(r->hdr->dropped, r->dropped);
 	/* release: the records are complete before the consumer sees head */
 	smp_store_release(&r->hdr->head, r->head);
-	r->published = r->head;
+}
+
+/*
+ * monster_shard() of every residue mod 71, filled from it once: the rule
+ * stays the uapi's, a producer pays one division instead of up to 16.
+ */
+static u8 monster_shard_of[MONSTER_HECKE_MOD] __read_mostly;
+
+void monster_shard_init(void)
+{
+	unsigned int m;
+
+	for (m = 0; m < MONSTER_HECKE_MOD; m++)
+		monster_shard_of[m] = monster_shard(m);
+}
+
+/* monster_shard(combined), from the table. */
+u32 monster_ring_of(u64 combined)
+{
+	return monster_shard_of[combined % MONSTER_HECKE_MOD];
+}
+
+/*
+ * The record into its slot as word stores: a struct copy is a string
+ * instruction, which emulation runs one byte at a time.
+ */
+static void monster_record_store(struct monster_sample *slot, const struct monster_sample *s,
+				 u64 seq)
+{
+	const u64 *src = (const u64 *)s;
+	u64 *dst = (u64 *)slot;
+	unsigned int i;
+
+	BUILD_BUG_ON(sizeof(*s) % sizeof(u64) || offsetof(struct monster_sample, seq));
+	WRITE_ONCE(dst[0], seq);
+	for (i = 1; i < sizeof(*s) / sizeof(u64); i++)
+		WRITE_ONCE(dst[i], src[i]);
+}
+
+/*
+ * Append @s (its seq is the ring's: the records generated before it) and
+ * publish it. A full ring drops it instead: it still takes a sequence
+ * number and never overwrites what the consumer has not released. Any
+ * context that may take a raw spinlock with interrupts off. False when
+ * dropped.
+ */
+bool monster_ring_write(struct monster_ring *r, const struct monster_sample *s)
+{
+	unsigned long flags;
+	bool room = true;
+
+	/*
+	 * In NMI context (a fault in perf's user-stack walk, say) the lock may
+	 * be held by what the NMI interrupted, on this CPU: try it, else the
+	 * record is lost (an NMI cannot count it under the lock either).
+	 */
+	if (unlikely(in_nmi())) {
+		if (!raw_spin_trylock_irqsave(&r->lock, flags))
+			return false;
+	} else {
+		raw_spin_lock_irqsave(&r->lock, flags);
+	}
+	if (r->head - READ_ONCE(r->tail) > r->mask) {
+		monster_ring_refresh_tail(r);
+		room = r->head - READ_ONCE(r->tail) <= r->mask;
+	}
+	if (room) {
+		monster_record_store(&r->data[r->head & r->mask], s, r->produced);
+		r->head++;
+	} else {
+		r->dropped++;
+		r->kind_dropped[s->kind]++;
+	}
+	r->produced++;
+	r->kind_produced[s->kind]++;
+	monster_ring_mirror(r);
+	raw_spin_unlock_irqrestore(&r->lock, flags);
+	return room;
+}
+
+/* Look at the consumer's tail now; the bad tails seen since the last call. */
+u64 monster_ring_take_bad_tails(struct monster_ring *r)
+{
+	u64 t = READ_ONCE(r->utail->tail);
+	unsigned long flags;
+	u64 n;
+
+	/* the common case, without the lock: the tail is the one in force, nothing counted */
+	if (t == READ_ONCE(r->tail) && !READ_ONCE(r->bad_tails) && !READ_ONCE(r->bad_tail_seen))
+		return 0;
+	raw_spin_lock_irqsave(&r->lock, flags);
 	monster_ring_refresh_tail(r);
+	n = r->bad_tails;
+	r->bad_tails = 0;
+	raw_spin_unlock_irqrestore(&r->lock, flags);
+	return n;
+}
+
+/*
+ * Zero the kernel-half addresses and ips of every fault record the rings
+ * hold, written or released: an opener that may not see kernel addresses
+ * is about to map them. Probes have stopped writing any
+ * (monster_events_hide_kaddr()).
+ */
+void monster_buf_hide_kaddr(struct monster_buf *buf)
+{
+	unsigned int i, n;
+
+	for (i = 0; i < MONSTER_NR_RINGS; i++) {
+		struct monster_ring *r = &buf->ring[i];
+
+		for (n = 0; n <= r->mask; n++) {
+			struct monster_event *e = (struct monster_event *)&r->data[n];
+			unsigned long flags;
+
+			if (READ_ONCE(e->kind) != MONSTER_KIND_FAULT)
+				continue;
+			/* one record at a time: interrupts stay off for no longer */
+			raw_spin_lock_irqsave(&r->lock, flags);
+			if (e->kind == MONSTER_KIND_FAULT &&
+			    (e->fault.address >= TASK_SIZE_MAX || e->fault.ip >= TASK_SIZE_MAX)) {
+				if (e->fault.address >= TASK_SIZE_MAX)
+					e->fault.address = 0;
+				if (e->fault.ip >= TASK_SIZE_MAX)
+					e->fault.ip = 0;
+				e->flags |= MONSTER_EF_HIDDEN;
+			}
+			raw_spin_unlock_irqrestore(&r->lock, flags);
+		}
+		cond_resched();
+	}
+}
+
+/* Per kind, produced and dropped as of one moment (they add up to the ring's). */
+void monster_ring_kind_counters(struct monster_ring *r, u64 *produced, u64 *dropped)
+{
+	unsigned long flags;
+	unsigned int k;
+
+	raw_spin_lock_irqsave(&r->lock, flags);
+	for (k = 0; k < MONSTER_NR_KINDS; k++) {
+		produced[k] = r->kind_produced[k];
+		dropped[k] = r->kind_dropped[k];
+	}
+	raw_spin_unlock_irqrestore(&r->lock, flags);
+}
+
+/* produced, dropped and head as of one moment: produced == head + dropped. */
+void monster_ring_counters(struct monster_ring *r, struct monster_ring_stats *rs)
+{
+	unsigned long flags;
+
+	raw_spin_lock_irqsave(&r->lock, flags);
+	rs->head = r->head;
+	rs->produced = r->produced;
+	rs->dropped = r->dropped;
+	raw_spin_unlock_irqrestore(&r->lock, flags);
 }
 
 /* True if any ring holds records the consumer has not released. */

@@ -24,6 +24,12 @@
  * No denormal can occur (the smallest non-zero t is 2/71 > 2^-6) and no
  * overflow (t <= 2^64), so flush-to-zero settings do not matter either.
  *
+ * Kinds. Only a sample (kind MONSTER_KIND_SAMPLE) has features. A record of
+ * any other kind, an event or a kind this code does not know, takes its
+ * tensor row like every record, but the row is all zero (+0.0f): it adds
+ * nothing to the sums, is no anomaly, and is counted in its ring's events
+ * (monster_row).
+ *
  * Tensor. A batch takes count[r] records [tail, tail + count) of each ring
  * (the ring's slots wrap: record index i lives in slot i & (slots - 1)).
  * N = max(count[r]); the batch's tensor is float[15][N][10], row k of ring
@@ -47,7 +53,8 @@
  * "8080 walk pattern" (seed: (sum % 8080.0).abs() < 1.0): with the exact,
  * non-negative sum S this is floor(S) mod 8080 == 0, evaluated exactly on
  * the integer part of the fixed-point value (monster_pattern_hit). A ring
- * with no records in the batch is not tested (its empty sum would be 0).
+ * with no samples in the batch is not tested (its sum of zero rows would
+ * be 0), nor is a batch without samples.
  *
  * Hecke anomaly (seed: |T_p(rip) - rax mod 71| > 10): expected =
  * monster_hecke_op(rip, p) with p the prime of the record's ring, actual =
@@ -98,6 +105,8 @@ struct monster_u128 {
  * word-wise staging of the record prefix; checked against the ABI below. */
 #define MONSTER_W_TIMESTAMP	1
 #define MONSTER_W_PID		2	/* low half: pid, high half: tgid */
+#define MONSTER_W_KIND		4	/* byte 3: kind (state, shard, hecke below it) */
+#define MONSTER_KIND_SHIFT	24
 #define MONSTER_W_RIP		7
 #define MONSTER_W_RSP		8
 #define MONSTER_W_RAX		9
@@ -109,6 +118,7 @@ struct monster_u128 {
 
 MONSTER_OFFSET_IS(struct monster_sample, timestamp_ns, 8 * MONSTER_W_TIMESTAMP);
 MONSTER_OFFSET_IS(struct monster_sample, pid, 8 * MONSTER_W_PID);
+MONSTER_OFFSET_IS(struct monster_sample, kind, 8 * MONSTER_W_KIND + MONSTER_KIND_SHIFT / 8);
 MONSTER_OFFSET_IS(struct monster_sample, rip, 8 * MONSTER_W_RIP);
 MONSTER_OFFSET_IS(struct monster_sample, rsp, 8 * MONSTER_W_RSP);
 MONSTER_OFFSET_IS(struct monster_sample, rax, 8 * MONSTER_W_RAX);
@@ -149,6 +159,12 @@ static inline MONSTER_HD void monster_raw_features_words(const __u64 *w, __u64 r
 	raw[MONSTER_F_RDX] = w[MONSTER_W_RDX];
 	raw[MONSTER_F_MEM] = w[MONSTER_W_MEM];
 	raw[MONSTER_F_CPU_TIME] = w[MONSTER_W_CPU_TIME];
+}
+
+/* The record's kind from a copy of its first words (the kernels; the CPU path reads s->kind). */
+static inline MONSTER_HD unsigned int monster_kind_words(const __u64 *w)
+{
+	return (unsigned int)(w[MONSTER_W_KIND] >> MONSTER_KIND_SHIFT) & 0xffu;
 }
 
 /* float(v), round to nearest even. */
@@ -192,6 +208,25 @@ static inline MONSTER_HD unsigned int monster_anomaly(__u64 rip, __u64 rax, __u3
 	int d = expected - actual;
 
 	return d > MONSTER_ANOMALY_LIMIT || d < -MONSTER_ANOMALY_LIMIT;
+}
+
+/*
+ * The tensor row of a record of kind with raw values raw, in a ring with
+ * prime p, and whether it is a Hecke anomaly (0 or 1): a sample's features,
+ * or for any other kind an all-zero row that is no anomaly.
+ */
+static inline MONSTER_HD unsigned int monster_row(const __u64 raw[10], unsigned int kind,
+						  __u32 prime, float out[10])
+{
+	int f;
+
+	if (kind != MONSTER_KIND_SAMPLE) {
+		for (f = 0; f < MONSTER_NR_FEATURES; f++)
+			out[f] = 0.0f;
+		return 0;
+	}
+	monster_features(raw, prime, out);
+	return monster_anomaly(raw[MONSTER_F_RIP], raw[MONSTER_F_RAX], prime);
 }
 
 static inline MONSTER_HD struct monster_u128 monster_u128_add(struct monster_u128 a,

@@ -19,6 +19,10 @@
  * the kernel has completed, so the records [tail, tail + count) are
  * complete and stay untouched by the producer while they are read.
  *
+ * The prefix holds the record's kind as well: a record of another kind than
+ * a sample (an event) gets an all-zero row, no sums and no anomaly, and is
+ * counted in its ring's events (monster_row, as on the CPU).
+ *
  * Sums are exact fixed-point integers (see monster_features.h): the warp
  * shuffles, the per-block combination and the global atomics may add in
  * any order and still produce the CPU path's bits.
@@ -62,7 +66,7 @@ monster_batch_kernel(const __grid_constant__ struct monster_kparams p)
 	const unsigned int count = kr->count;
 	const unsigned int nrec = count > row0 ? min(count - row0, B) : 0u;
 	float out[NF];
-	unsigned int anomaly = 0;
+	unsigned int anomaly = 0, event = 0;
 	int f;
 
 	/* 1. stage this block's record prefixes: 16-byte coalesced loads, wrap by mask */
@@ -80,16 +84,18 @@ monster_batch_kernel(const __grid_constant__ struct monster_kparams p)
 	}
 	__syncthreads();
 
-	/* 2. one record per thread: features, anomaly; padding rows are zero */
+	/* 2. one record per thread: its row and anomaly (events and padding rows are zero) */
 #pragma unroll
 	for (f = 0; f < NF; f++)
 		out[f] = 0.0f;
 	if (t < nrec) {
+		const __u64 *w = reinterpret_cast<const __u64 *>(&stage[t * STRIDE]);
+		const unsigned int kind = monster_kind_words(w);
 		__u64 raw[NF];
 
-		monster_raw_features_words(reinterpret_cast<const __u64 *>(&stage[t * STRIDE]), raw);
-		monster_features(raw, kr->prime, out);
-		anomaly = monster_anomaly(raw[MONSTER_F_RIP], raw[MONSTER_F_RAX], kr->prime);
+		monster_raw_features_words(w, raw);
+		anomaly = monster_row(raw, kind, kr->prime, out);
+		event = kind != MONSTER_KIND_SAMPLE;
 	}
 	if (row < p.rows) {
 		float *dst = reinterpret_cast<float *>(p.tensor) + ((size_t)r * p.rows + row) * NF;
@@ -101,8 +107,9 @@ monster_batch_kernel(const __grid_constant__ struct monster_kparams p)
 	if (nrec == 0)		/* block-uniform: nothing to add */
 		return;
 
-	/* 3. aggregates: exact u128 sums per feature, anomaly count */
+	/* 3. aggregates: exact u128 sums per feature, anomaly and event counts */
 	const unsigned int anomalies = __syncthreads_count(anomaly);
+	const unsigned int events = __syncthreads_count(event);
 	struct monster_kagg *agg = reinterpret_cast<struct monster_kagg *>(p.agg) + r;
 
 #pragma unroll
@@ -135,4 +142,6 @@ monster_batch_kernel(const __grid_constant__ struct monster_kparams p)
 	}
 	if (t == 0 && anomalies)
 		atomicAdd(&agg->anomalies, anomalies);
+	if (t == 0 && events)
+		atomicAdd(&agg->events, events);
 }

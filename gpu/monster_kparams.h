@@ -37,7 +37,7 @@ struct monster_kparams {
 struct monster_kagg {
 	__u64 fsum[MONSTER_NR_FEATURES][2];	/* per feature: u128 {lo, hi}, 2^-32 units */
 	__u32 anomalies;
-	__u32 __pad;
+	__u32 events;		/* records of other kinds than samples: zero rows */
 	__u64 __reserved;
 };
 

@@ -28,6 +28,19 @@ static const struct lm_feature_info {
 		MONSTER_FEAT_SWEEP_HIST, 1, "sweep_hist", "the sweep-duration histogram",
 		"a file-backed ring set has no sweep timing (only " MONSTER_DEVICE_PATH " has)",
 	},
+	[LM_FEAT_CHANGED_ONLY] = {
+		MONSTER_FEAT_CHANGED_ONLY, 2, "changed_only", "changed-only sweeps with keyframes",
+		"a file-backed ring set has no sampler (only " MONSTER_DEVICE_PATH " has)",
+	},
+	[LM_FEAT_PARALLEL] = {
+		MONSTER_FEAT_PARALLEL, 2, "parallel", "sweeps on several threads",
+		"a file-backed ring set has no sampler (only " MONSTER_DEVICE_PATH " has)",
+	},
+	[LM_FEAT_EVENTS] = {
+		MONSTER_FEAT_EVENTS, 3, "events",
+		"record kinds (fork, exec, exit, fault and reclaim events) and their counts",
+		"its producer kept no counts per kind (an older liblmonster wrote it)",
+	},
 };
 
 int lm_abi_check(const struct monster_info *in, const char *name)

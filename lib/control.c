@@ -71,8 +71,19 @@ LMONSTER_API int lmonster_get_config(struct lmonster *h, struct monster_config *
 
 LMONSTER_API int lmonster_set_config(struct lmonster *h, const struct monster_config *cfg)
 {
+	int ret = 0;
+
 	if (!h || !cfg)
 		return -EINVAL;
+	/* fields a driver without the feature would refuse as reserved: say which instead */
+	if ((cfg->flags & MONSTER_CF_CHANGED_ONLY) || cfg->keyframe)
+		ret = lm_feature_require(h, LM_FEAT_CHANGED_ONLY);
+	if (!ret && cfg->sweep_threads)
+		ret = lm_feature_require(h, LM_FEAT_PARALLEL);
+	if (!ret && (cfg->events || cfg->fault_tgid || cfg->fault_every))
+		ret = lm_feature_require(h, LM_FEAT_EVENTS);
+	if (ret)
+		return ret;
 	/* the ioctl takes a non-const pointer; the driver only reads it */
 	return lm_ioctl(h, MONSTER_IOC_SET_CONFIG, (void *)cfg, "SET_CONFIG");
 }
@@ -117,4 +128,20 @@ LMONSTER_API int lmonster_sweep_hist(struct lmonster *h, struct monster_sweep_hi
 	if (ret)
 		return ret;
 	return lm_ioctl(h, MONSTER_IOC_GET_SWEEP_HIST, out, "GET_SWEEP_HIST");
+}
+
+LMONSTER_API int lmonster_kind_stats(struct lmonster *h, struct monster_kind_stats *out)
+{
+	int ret;
+
+	if (!h || !out)
+		return -EINVAL;
+	ret = lm_feature_require(h, LM_FEAT_EVENTS);
+	if (ret)
+		return ret;
+	if (lm_is_file(h)) {
+		lm_file_kind_stats(h, out);
+		return 0;
+	}
+	return lm_ioctl(h, MONSTER_IOC_GET_KIND_STATS, out, "GET_KIND_STATS");
 }

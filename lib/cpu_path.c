@@ -2,7 +2,8 @@
 /*
  * cpu_path.c - the GPU consumer's computation on the CPU: the same
  * per-record code as the CUDA kernel (gpu/monster_features.h), the same
- * exact fixed-point sums, hence the same tensor and aggregates bit for bit.
+ * exact fixed-point sums, hence the same tensor and aggregates bit for bit:
+ * samples give their features, records of other kinds zero rows.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -39,6 +40,7 @@ static struct lmonster_u128 lm_l(struct monster_u128 x)
 void lm_batch_finish(struct lmonster_batch *b)
 {
 	struct monster_u128 total = { 0, 0 };
+	__u64 samples = 0;
 	unsigned int r, f;
 
 	b->records = 0;
@@ -50,13 +52,15 @@ void lm_batch_finish(struct lmonster_batch *b)
 		for (f = 0; f < MONSTER_NR_FEATURES; f++)
 			s = monster_u128_add(s, lm_u(rb->feature_sum[f]));
 		rb->sum = lm_l(s);
-		rb->pattern = rb->count > 0 && monster_pattern_hit(s);
+		/* tested only where samples are: zero rows of events alone sum to 0 */
+		rb->pattern = rb->count > rb->events && monster_pattern_hit(s);
 		total = monster_u128_add(total, s);
 		b->records += rb->count;
+		samples += rb->count - rb->events;
 		b->anomalies += rb->anomalies;
 	}
 	b->sum = lm_l(total);
-	b->pattern = b->records > 0 && monster_pattern_hit(total);
+	b->pattern = samples > 0 && monster_pattern_hit(total);
 }
 
 LMONSTER_API int lmonster_compute(const struct lmonster_span spans[MONSTER_NR_RINGS],
@@ -81,7 +85,7 @@ LMONSTER_API int lmonster_compute(const struct lmonster_span spans[MONSTER_NR_RI
 		const __u32 prime = monster_prime(r);
 		struct monster_u128 fsum[MONSTER_NR_FEATURES];
 		float *row = tensor ? tensor + (size_t)r * rows * MONSTER_NR_FEATURES : NULL;
-		unsigned int k, f, anomalies = 0;
+		unsigned int k, f, anomalies = 0, events = 0;
 
 		memset(fsum, 0, sizeof(fsum));
 		for (k = 0; k < sp->count; k++, row += MONSTER_NR_FEATURES) {
@@ -89,16 +93,17 @@ LMONSTER_API int lmonster_compute(const struct lmonster_span spans[MONSTER_NR_RI
 			__u64 raw[MONSTER_NR_FEATURES];
 
 			monster_raw_features(s, raw);
-			monster_features(raw, prime, row);
+			anomalies += monster_row(raw, s->kind, prime, row);
+			events += s->kind != MONSTER_KIND_SAMPLE;
 			for (f = 0; f < MONSTER_NR_FEATURES; f++)
 				fsum[f] = monster_u128_add(fsum[f], monster_fix_from_float(row[f]));
-			anomalies += monster_anomaly(raw[MONSTER_F_RIP], raw[MONSTER_F_RAX], prime);
 		}
 		if (rows > sp->count)	/* padding rows: +0.0f is all-zero bits */
 			memset(row, 0, (size_t)(rows - sp->count) * MONSTER_NR_FEATURES * sizeof(float));
 		rb->first = sp->first;
 		rb->count = sp->count;
 		rb->anomalies = anomalies;
+		rb->events = events;
 		for (f = 0; f < MONSTER_NR_FEATURES; f++)
 			rb->feature_sum[f] = lm_l(fsum[f]);
 	}

@@ -2,7 +2,8 @@
 /*
  * fileset.c - the file-backed ring set: its on-disk header (see lmonster.h),
  * the producer that writes it by the driver's rules, and the statistics a
- * consumer reads from it in place of MONSTER_IOC_GET_STATS.
+ * consumer reads from it in place of MONSTER_IOC_GET_STATS and
+ * MONSTER_IOC_GET_KIND_STATS.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -24,6 +25,8 @@ struct lm_prod_ring {
 	__u64 tail;		/* last valid consumer tail */
 	__u64 seen_tail;	/* last raw tail read, to count a bad one once */
 	__u64 bad_tails;
+	__u64 kind_produced[MONSTER_NR_KINDS];
+	__u64 kind_dropped[MONSTER_NR_KINDS];
 };
 
 struct lmonster_producer {
@@ -33,6 +36,7 @@ struct lmonster_producer {
 	struct lmonster_file_header *fh;
 	struct monster_ring_tail *tails;
 	struct monster_headers *hdrs;
+	struct monster_kind_stats *kinds;	/* in page 0: the counts per kind */
 	unsigned char *data;
 	__u64 ring_bytes;
 	__u32 slots;
@@ -49,7 +53,8 @@ static void lm_file_layout(__u32 slots, __u64 page, struct monster_info *in)
 {
 	memset(in, 0, sizeof(*in));
 	monster_info_geometry(in, slots);
-	in->features = 0;	/* no ioctls, no sweep timing: none of the feature calls */
+	/* no ioctls and no sampler: of the feature calls only the counts per kind */
+	in->features = MONSTER_FEAT_EVENTS;
 	in->numa_node = MONSTER_NODE_ANY;
 	in->page_size = (__u32)page;
 	in->tails_offset = page;
@@ -108,12 +113,29 @@ void lm_file_stats(const struct lmonster *h, struct monster_stats *st)
 	}
 }
 
+/* The producer's counts per kind, of no one moment: each word as the producer last wrote it. */
+void lm_file_kind_stats(const struct lmonster *h, struct monster_kind_stats *ks)
+{
+	const struct monster_kind_stats *fk = (const void *)((const char *)h->fh +
+							    LMONSTER_FILE_KINDS_OFFSET);
+	unsigned int k, i;
+
+	memset(ks, 0, sizeof(*ks));
+	for (k = 0; k < MONSTER_NR_KINDS; k++) {
+		for (i = 0; i < MONSTER_NR_RINGS; i++) {
+			ks->produced[k][i] = __atomic_load_n(&fk->produced[k][i], __ATOMIC_RELAXED);
+			ks->dropped[k][i] = __atomic_load_n(&fk->dropped[k][i], __ATOMIC_RELAXED);
+		}
+	}
+}
+
 static void lm_producer_init(struct lmonster_producer *p, const struct monster_info *in)
 {
 	struct lmonster_file_header *fh = p->fh;
 
 	p->tails = (void *)((char *)p->map + in->tails_offset);
 	p->hdrs = (void *)((char *)p->map + in->headers_offset);
+	p->kinds = (void *)((char *)p->map + LMONSTER_FILE_KINDS_OFFSET);
 	p->data = (unsigned char *)p->map + in->data_offset;
 	p->ring_bytes = in->ring_bytes;
 	p->slots = in->ring_slots;
@@ -305,10 +327,34 @@ static void lm_producer_wake(struct lmonster_producer *p)
 	syscall(SYS_futex, &p->fh->wake_seq, FUTEX_WAKE, INT_MAX, NULL, NULL, 0);
 }
 
+/* Count a record of kind in ring (and as dropped): in the ring header and per kind. */
+static void lm_producer_count(struct lmonster_producer *p, unsigned int ring, __u8 kind,
+			      int dropped)
+{
+	struct monster_ring_header *rh = &p->hdrs->ring[ring];
+	struct lm_prod_ring *r = &p->r[ring];
+
+	r->produced++;
+	__atomic_store_n(&rh->produced, r->produced, __ATOMIC_RELAXED);
+	if (dropped) {
+		r->dropped++;
+		__atomic_store_n(&rh->dropped, r->dropped, __ATOMIC_RELAXED);
+	}
+	if (kind >= MONSTER_NR_KINDS)
+		return;		/* carried, but no counter of this ABI names it */
+	r->kind_produced[kind]++;
+	__atomic_store_n(&p->kinds->produced[kind][ring], r->kind_produced[kind],
+			 __ATOMIC_RELAXED);
+	if (dropped) {
+		r->kind_dropped[kind]++;
+		__atomic_store_n(&p->kinds->dropped[kind][ring], r->kind_dropped[kind],
+				 __ATOMIC_RELAXED);
+	}
+}
+
 LMONSTER_API int lmonster_producer_push(struct lmonster_producer *p, int ring,
 					const struct monster_sample *rec)
 {
-	struct monster_ring_header *rh;
 	struct monster_sample *slot;
 	struct lm_prod_ring *r;
 	int auto_ring = ring == LMONSTER_RING_AUTO;
@@ -317,22 +363,18 @@ LMONSTER_API int lmonster_producer_push(struct lmonster_producer *p, int ring,
 	if (!p || !rec)
 		return -EINVAL;
 	if (auto_ring) {
-		combined = monster_sample_combined(rec);
+		combined = monster_record_combined(rec);
 		ring = (int)monster_shard(combined);
 	} else if (ring < 0 || ring >= MONSTER_NR_RINGS) {
 		return -EINVAL;
 	}
 	r = &p->r[ring];
-	rh = &p->hdrs->ring[ring];
 
 	if (r->head - r->tail >= p->slots)
 		lm_producer_sync_tail(p, ring);
 	if (r->head - r->tail >= p->slots) {
 		/* full: drop the new record, it still takes a seq */
-		r->produced++;
-		r->dropped++;
-		__atomic_store_n(&rh->produced, r->produced, __ATOMIC_RELAXED);
-		__atomic_store_n(&rh->dropped, r->dropped, __ATOMIC_RELAXED);
+		lm_producer_count(p, (unsigned int)ring, rec->kind, 1);
 		return -ENOBUFS;
 	}
 	slot = (struct monster_sample *)(p->data + ring * p->ring_bytes) +
@@ -343,11 +385,10 @@ LMONSTER_API int lmonster_producer_push(struct lmonster_producer *p, int ring,
 		slot->shard = (__u8)ring;
 		slot->hecke = (__u8)monster_hecke(combined, (__u32)ring);
 	}
-	r->produced++;
+	lm_producer_count(p, (unsigned int)ring, rec->kind, 0);
 	r->head++;
-	__atomic_store_n(&rh->produced, r->produced, __ATOMIC_RELAXED);
 	/* seq_cst (a release and more): pairs with lmonster_wait's last look */
-	__atomic_store_n(&rh->head, r->head, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&p->hdrs->ring[ring].head, r->head, __ATOMIC_SEQ_CST);
 	lm_producer_sync_tail(p, ring);
 	lm_producer_wake(p);
 	return 0;

@@ -384,6 +384,7 @@ LMONSTER_API int lmonster_gpu_process(struct lmonster_gpu *g, unsigned int flags
 		rb->first = spans[r].first;
 		rb->count = spans[r].count;
 		rb->anomalies = g->host_agg[r].anomalies;
+		rb->events = g->host_agg[r].events;
 		for (f = 0; f < MONSTER_NR_FEATURES; f++) {
 			rb->feature_sum[f].lo = g->host_agg[r].fsum[f][0];
 			rb->feature_sum[f].hi = g->host_agg[r].fsum[f][1];

@@ -27,7 +27,7 @@ LIB_PUBLIC  := $(LIB_SRC_DIR)/lmonster.h $(LIB_SRC_DIR)/lmonster_gpu.h
 # the one source list: the consumer core, batches (CPU path, spans, NUMA) and the GPU
 # processor, which needs CUDA (else gpu_nocuda.c answers for it)
 LIB_SRCS    := $(addprefix $(LIB_SRC_DIR)/,error.c abi.c handle.c open.c fileset.c ring.c \
-		 wait.c control.c span.c cpu_path.c numa.c gpu_numa.c gpu_error.c \
+		 wait.c control.c records.c span.c cpu_path.c numa.c gpu_numa.c gpu_error.c \
 		 $(if $(HAVE_CUDA),cuda.c gpu.c,gpu_nocuda.c))
 # the library includes gpu/'s per-record code and kernel parameter block
 LIB_HDRS    := $(wildcard $(LIB_SRC_DIR)/*.h $(TOP)/gpu/*.h) $(TOP)/uapi/monster.h

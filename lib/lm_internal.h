@@ -99,6 +99,9 @@ int lm_abi_check(const struct monster_info *info, const char *name);
 /* The features of MONSTER_ABI_MINOR > 0 a call may need, indices into abi.c's table. */
 enum lm_feature {
 	LM_FEAT_SWEEP_HIST,
+	LM_FEAT_CHANGED_ONLY,
+	LM_FEAT_PARALLEL,
+	LM_FEAT_EVENTS,
 	LM_NR_FEATURES
 };
 /* 0 if h's driver provides the feature, else -EOPNOTSUPP naming it and the versions. */
@@ -119,6 +122,7 @@ void lm_handle_closing(struct lmonster *h);
 /* fileset.c */
 int lm_file_read_header(int fd, const char *name, struct monster_info *info);
 void lm_file_stats(const struct lmonster *h, struct monster_stats *st);
+void lm_file_kind_stats(const struct lmonster *h, struct monster_kind_stats *ks);
 
 /* ring.c */
 int lm_any_ready(struct lmonster *h);

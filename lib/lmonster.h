@@ -84,7 +84,7 @@ struct lmonster_producer;	/* the writer of a file-backed ring set */
 /* lmonster_flags() adds */
 #define LMONSTER_F_FILE		(1U << 16)	/* a file-backed ring set, not the device */
 
-/* Library version, e.g. "0.2.0". */
+/* Library version, e.g. "0.3.0". */
 LMONSTER_API const char *lmonster_version(void);
 
 /*
@@ -164,6 +164,35 @@ LMONSTER_API int lmonster_for_each(struct lmonster *h, lmonster_record_fn fn, vo
 				   unsigned int max);
 
 /*
+ * Record kinds (ABI 1.3, MONSTER_FEAT_EVENTS). Every record begins with the
+ * same 56 bytes (seq, timestamp_ns, pid, tgid, cpu, flags, shard, hecke,
+ * kind, comm); kind tells a sample (MONSTER_KIND_SAMPLE) from an event,
+ * whose payload is one member of struct monster_event's union. A record of
+ * a kind the consumer does not know is skipped, never read as another.
+ */
+/* The kinds lmonster_for_each_kind() can select: MONSTER_EVENT(kind) bits, samples included. */
+#define LMONSTER_KINDS_ALL	((1U << MONSTER_NR_KINDS) - 1)
+
+/*
+ * The record as an event, in place (the same address): NULL for a sample
+ * and for NULL. Any other kind, also one this library does not know, gives
+ * the event: its header fields mean what they mean in every record; read
+ * the payload of the kinds you know only (switch on e->kind).
+ */
+LMONSTER_API const struct monster_event *lmonster_event(const struct monster_sample *rec);
+/*
+ * lmonster_for_each() for the records whose kind is in kinds
+ * (MONSTER_EVENT(kind) bits within LMONSTER_KINDS_ALL, not 0): only they go
+ * to fn; every other record, of another kind or of a kind this library does
+ * not know, is released unseen as the walk passes it. max counts the
+ * records given to fn (0: everything ready, at most one ring's worth per
+ * ring read per call), and so does the return value. fn's return value
+ * works as for lmonster_for_each(). -EINVAL for bad kinds.
+ */
+LMONSTER_API int lmonster_for_each_kind(struct lmonster *h, unsigned int kinds,
+					lmonster_record_fn fn, void *arg, unsigned int max);
+
+/*
  * Wait until one of this handle's rings (its claimed ones, or all if none
  * are claimed) has records: 0 when some are ready, -ETIMEDOUT, -EINTR.
  * timeout_ms < 0 waits forever, 0 only checks. Device: poll(2); file set:
@@ -176,7 +205,11 @@ LMONSTER_API int lmonster_wait(struct lmonster *h, int timeout_ms);
  * running: -EBUSY; stop while stopped: 0; slots/node while running, mapped
  * or open elsewhere: -EBUSY). On a file-backed set start, stop, set_config
  * and reset return -EOPNOTSUPP; get_config and stats are emulated from the
- * file (running 0, rate/scope as the producer recorded them).
+ * file (running 0, rate/scope as the producer recorded them). set_config
+ * makes a change newer than ABI 1.0 only on a driver with its feature, else
+ * -EOPNOTSUPP naming it: changed_only and keyframe (MONSTER_FEAT_CHANGED_ONLY),
+ * sweep_threads (MONSTER_FEAT_PARALLEL), events, fault_tgid and fault_every
+ * (MONSTER_FEAT_EVENTS).
  */
 LMONSTER_API int lmonster_start(struct lmonster *h);
 LMONSTER_API int lmonster_stop(struct lmonster *h);
@@ -192,6 +225,17 @@ LMONSTER_API int lmonster_reset(struct lmonster *h);
  * without the feature and from a file-backed set (no sweep timing there).
  */
 LMONSTER_API int lmonster_sweep_hist(struct lmonster *h, struct monster_sweep_hist *out);
+/*
+ * MONSTER_IOC_GET_KIND_STATS (ABI 1.3, MONSTER_FEAT_EVENTS): records produced
+ * and dropped per kind and ring, the faults the fault source saw and
+ * filtered, the kinds the kernel can record and those it records now. A
+ * file-backed set answers from its file: the producer's counts per kind
+ * (per ring they add up to lmonster_stats()' produced and dropped but for
+ * kinds this library does not know); it has no event sources, so the
+ * fault counts and both kind masks are 0. -EOPNOTSUPP from a driver or a
+ * file without the feature.
+ */
+LMONSTER_API int lmonster_kind_stats(struct lmonster *h, struct monster_kind_stats *out);
 
 /*
  * A message for err (negative or positive errno) that says what to do.
@@ -225,7 +269,10 @@ LMONSTER_API void lmonster_set_log(lmonster_log_fn fn, void *arg);
  *   3P      ring data                 (info.data_offset), ring i at
  *           data_offset + i * ring_bytes
  * so from page 1 on the file is byte for byte what the device maps, and a
- * consumer follows the same protocol. The producer applies the driver's
+ * consumer follows the same protocol. A file whose info.features has
+ * MONSTER_FEAT_EVENTS keeps the producer's counts per kind in page 0 too,
+ * a struct monster_kind_stats at LMONSTER_FILE_KINDS_OFFSET (produced and
+ * dropped filled in, the rest zero). The producer applies the driver's
  * rules: a full ring drops the new record (dropped and produced count it, it
  * takes a seq), and a tail that moves backwards or past head is ignored (the
  * last valid one stays in force) and counted in bad_tails, once per bad
@@ -259,6 +306,12 @@ MONSTER_STATIC_ASSERT(sizeof(struct lmonster_file_header) == 576, "file header s
 MONSTER_OFFSET_IS(struct lmonster_file_header, info, 64);
 MONSTER_OFFSET_IS(struct lmonster_file_header, wake_seq, 512);
 
+#define LMONSTER_FILE_KINDS_OFFSET	1024	/* struct monster_kind_stats in page 0 */
+MONSTER_STATIC_ASSERT(LMONSTER_FILE_KINDS_OFFSET >= sizeof(struct lmonster_file_header) &&
+		      LMONSTER_FILE_KINDS_OFFSET % 64 == 0 &&
+		      LMONSTER_FILE_KINDS_OFFSET + sizeof(struct monster_kind_stats) <= 4096,
+		      "kind counts lie in page 0, after the header");
+
 /* lmonster_producer_create() flags */
 #define LMONSTER_CREATE_REPLACE	(1U << 0)	/* replace an existing file at path */
 
@@ -288,13 +341,15 @@ LMONSTER_API int lmonster_producer_set_config(struct lmonster_producer *p,
 
 #define LMONSTER_RING_AUTO	(-1)
 /*
- * Append a copy of rec to a ring and publish it (release store of head),
- * waking sleeping consumers. ring LMONSTER_RING_AUTO: the ring is
- * monster_shard(monster_sample_combined(rec)) and shard and hecke are
- * computed; an explicit ring 0..14 stores shard and hecke as given. seq is
- * always the producer's: the ring's produced count. Returns 0, or -ENOBUFS
- * when the ring was full and the record was dropped (and counted), -EINVAL.
- * One thread pushes to a producer at a time.
+ * Append a copy of rec, a record of any kind, to a ring and publish it
+ * (release store of head), waking sleeping consumers. ring
+ * LMONSTER_RING_AUTO: the ring is monster_shard(monster_record_combined(rec))
+ * and shard and hecke are computed; an explicit ring 0..14 stores shard and
+ * hecke as given. seq is always the producer's: the ring's produced count.
+ * The record is counted per kind too (lmonster_kind_stats), but for a kind
+ * this library does not know, which the ring still carries. Returns 0, or
+ * -ENOBUFS when the ring was full and the record was dropped (and counted),
+ * -EINVAL. One thread pushes to a producer at a time.
  */
 LMONSTER_API int lmonster_producer_push(struct lmonster_producer *p, int ring,
 					const struct monster_sample *rec);

@@ -20,7 +20,9 @@
  * may wrap around the ring's end), computes the [15, N, 10] tensor
  * (N = the largest count, rows past a ring's count zero), the per-ring
  * aggregates and the two detectors, and then releases the records (one
- * release store of each ring's tail). On the GPU the kernel reads the
+ * release store of each ring's tail). Only samples have features: a record
+ * of another kind (an event) takes its row, all zero, adds nothing to the
+ * sums, is no anomaly and is counted in its ring's events. On the GPU the kernel reads the
  * records in place from the ring memory, registered with the CUDA driver
  * (zero copy), and the tails are published only after the kernel has
  * completed. The CPU path computes the same bits: the per-record code is
@@ -76,17 +78,20 @@ static inline double lmonster_fix_to_double(struct lmonster_u128 s)
 struct lmonster_ring_batch {
 	__u64 first;		/* ring index of the batch's first record */
 	__u32 count;		/* records of this ring in the batch: tensor rows 0..count-1 */
-	__u32 anomalies;	/* records with |T_p(rip) - rax mod 71| > 10 */
+	__u32 anomalies;	/* samples with |T_p(rip) - rax mod 71| > 10 */
 	/* exact sums of the ring's tensor columns and of the ring's slice, 2^-32 units */
 	struct lmonster_u128 feature_sum[LMONSTER_NR_FEATURES];
 	struct lmonster_u128 sum;
-	__u32 pattern;		/* count > 0 and floor(sum) % 8080 == 0 (the 8080 walk) */
-	__u32 __pad;
+	__u32 pattern;		/* samples in the ring and floor(sum) % 8080 == 0 (the 8080 walk) */
+	__u32 events;		/* of count: records of other kinds (all-zero rows) */
 };
+
+MONSTER_STATIC_ASSERT(sizeof(struct lmonster_ring_batch) == 200, "ring batch size (library ABI)");
+MONSTER_OFFSET_IS(struct lmonster_ring_batch, events, 196);
 
 struct lmonster_batch {
 	__u32 rows;		/* N of the [15, N, 10] tensor */
-	__u32 pattern;		/* the walk pattern on the whole tensor's sum (records > 0) */
+	__u32 pattern;		/* the walk pattern on the whole tensor's sum (with samples) */
 	__u64 records;		/* records in the batch, all rings */
 	__u64 anomalies;
 	struct lmonster_u128 sum;	/* the whole tensor's exact sum */

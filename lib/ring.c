@@ -183,53 +183,6 @@ LMONSTER_API int lmonster_ring_release(struct lmonster *h, unsigned int ring, un
 	return 0;
 }
 
-LMONSTER_API int lmonster_for_each(struct lmonster *h, lmonster_record_fn fn, void *arg,
-				   unsigned int max)
-{
-	unsigned int ring, total = 0;
-	int ret;
-
-	if (!h || !fn)
-		return -EINVAL;
-	ret = lmonster_claim(h, LMONSTER_ALL_RINGS);
-	if (ret)
-		return ret;
-	for (ring = 0; ring < MONSTER_NR_RINGS; ring++) {
-		/* one ring's worth at most, so a fast producer cannot keep us here */
-		unsigned int budget = h->info.ring_slots;
-
-		while (budget && (!max || total < max)) {
-			const struct monster_sample *recs;
-			unsigned int n, i;
-
-			ret = lmonster_ring_peek(h, ring, &recs, &n);
-			if (ret)
-				return ret;
-			if (n > budget)
-				n = budget;
-			if (max && n > max - total)
-				n = max - total;
-			if (!n)
-				break;
-			for (i = 0; i < n; i++) {
-				int rc = fn(ring, &recs[i], arg);
-
-				if (rc) {
-					unsigned int done = i + (rc > 0);
-
-					lmonster_ring_release(h, ring, done);
-					total += done;
-					return rc < 0 ? rc : (int)total;
-				}
-			}
-			lmonster_ring_release(h, ring, n);
-			total += n;
-			budget -= n;
-		}
-	}
-	return (int)total;
-}
-
 /* Whether a ring this handle waits on (claimed ones, else all) has records. */
 int lm_any_ready(struct lmonster *h)
 {

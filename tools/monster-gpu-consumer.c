@@ -5,7 +5,8 @@
  * tensor on the GPU (records read in place from the registered ring memory)
  * or, without a usable GPU, on the CPU with identical results, counts the
  * "8080 walk" patterns and Hecke anomalies, and prints the totals as text or
- * one JSON object.
+ * one JSON object. Records of other kinds than samples (events) are consumed
+ * as all-zero rows and counted per ring.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -46,8 +47,9 @@ struct opts {
 };
 
 struct totals {
-	unsigned long long records, batches, anomalies, patterns, compute_ns, busy_ns;
+	unsigned long long records, batches, anomalies, patterns, compute_ns, busy_ns, events;
 	unsigned long long ring_records[MONSTER_NR_RINGS];
+	unsigned long long ring_events[MONSTER_NR_RINGS];
 	unsigned long long ring_anomalies[MONSTER_NR_RINGS];
 	unsigned long long ring_patterns[MONSTER_NR_RINGS];
 	struct lmonster_u128 ring_sum[MONSTER_NR_RINGS];	/* exact, mod 2^128 */
@@ -62,6 +64,8 @@ static void usage(FILE *f)
 "every feature (pid, timestamp, rip, rsp, rax, rbx, rcx, rdx, memory, CPU time)\n"
 "scaled by prime/71, on the GPU (records read in place, zero copy) or on the CPU\n"
 "with bit-identical results; count 8080 walk patterns and Hecke anomalies.\n"
+"Records of other kinds (fork, exec, exit, fault, reclaim events) are consumed as\n"
+"all-zero rows and counted per ring.\n"
 "\n"
 "  -d, --device PATH     the device (default " MONSTER_DEVICE_PATH ") or a file-backed ring set\n"
 "  -s, --seconds S       stop after S seconds (default 0: run until Ctrl-C)\n"
@@ -264,6 +268,8 @@ static void account(struct totals *t, const struct lmonster_batch *b)
 		t->max_rows_seen = b->rows;
 	for (r = 0; r < MONSTER_NR_RINGS; r++) {
 		t->ring_records[r] += b->ring[r].count;
+		t->ring_events[r] += b->ring[r].events;
+		t->events += b->ring[r].events;
 		t->ring_anomalies[r] += b->ring[r].anomalies;
 		t->ring_patterns[r] += b->ring[r].pattern;
 		t->ring_sum[r] = u128_add(t->ring_sum[r], b->ring[r].sum);
@@ -309,16 +315,19 @@ static void report_rings_text(const struct run *R)
 	unsigned int r;
 
 	for (r = 0; r < MONSTER_NR_RINGS; r++) {
-		printf("Ring %u (prime %u): %llu samples in tensor (anomalies %llu, walk patterns %llu)\n",
-		       r, monster_prime(r), t->ring_records[r], t->ring_anomalies[r],
-		       t->ring_patterns[r]);
+		printf("Ring %u (prime %u): %llu samples in tensor, %llu events as zero rows "
+		       "(anomalies %llu, walk patterns %llu)\n", r, monster_prime(r),
+		       t->ring_records[r] - t->ring_events[r], t->ring_events[r],
+		       t->ring_anomalies[r], t->ring_patterns[r]);
 		slices += t->ring_patterns[r];
 		dropped += R->st.ring[r].dropped;
 	}
 	printf("\n8080 walk pattern: %llu of %llu batches (whole tensor), %llu ring slices\n",
 	       t->patterns, t->batches, slices);
-	printf("Hecke anomalies: %llu (%.2f%%)\n", t->anomalies,
-	       t->records ? 100.0 * (double)t->anomalies / (double)t->records : 0.0);
+	printf("Hecke anomalies: %llu (%.2f%% of the samples)\n", t->anomalies,
+	       t->records > t->events ?
+	       100.0 * (double)t->anomalies / (double)(t->records - t->events) : 0.0);
+	printf("Events (zero rows): %llu\n", t->events);
 	if (R->have_stats)
 		printf("Dropped by the producer (rings full): %llu\n", dropped);
 }
@@ -387,7 +396,8 @@ static void json_rings(struct jsonw *w, const struct run *R)
 		jsonw_start_object(w, NULL);
 		jsonw_uint(w, "ring", r);
 		jsonw_uint(w, "prime", monster_prime(r));
-		jsonw_uint(w, "samples", t->ring_records[r]);
+		jsonw_uint(w, "samples", t->ring_records[r] - t->ring_events[r]);
+		jsonw_uint(w, "events", t->ring_events[r]);
 		jsonw_uint(w, "anomalies", t->ring_anomalies[r]);
 		jsonw_uint(w, "patterns", t->ring_patterns[r]);
 		jsonw_fixed(w, "sum", lmonster_fix_to_double(t->ring_sum[r]), 6);
@@ -428,6 +438,7 @@ static int report_json(const struct run *R)
 	jsonw_uint(&w, "max_rows", t->max_rows_seen);
 	jsonw_fixed(&w, "compute_s", (double)t->compute_ns / 1e9, 9);
 	jsonw_uint(&w, "bytes_read", t->records * MONSTER_FEATURE_PREFIX);	/* gigabytes_read() */
+	jsonw_uint(&w, "events", t->events);
 	jsonw_uint(&w, "anomalies", t->anomalies);
 	jsonw_uint(&w, "patterns", t->patterns);
 	json_rings(&w, R);

@@ -13,12 +13,19 @@
 #   $(BUILD)/bench/bin/spawn      forks tiny sleeping processes, runs a command, cleans up
 #   $(BUILD)/bench/bin/procscan   top/htop-style /proc sweep (stat, status, schedstat)
 #   $(BUILD)/bench/bin/monbench   liblmonster consumer: sweep cost, overhead, drain, wake-up
+#   $(BUILD)/bench/bin/bpfiter    the BPF task iterator peer of the sweep (task_iter.bpf.c,
+#                                 clang -target bpf, CO-RE; loaded with libbpf)
+#   $(BUILD)/bench/bin/wakebase   a bare eventfd and futex wake-up between two threads
 
 BENCH_DIR   := $(TOP)/tests/bench
 BENCH_BIN   := $(BUILD)/bench/bin
 BENCH_HDRS  := $(BENCH_DIR)/bench.h $(TEST_HARNESS_H) $(TOP)/uapi/monster.h
 BENCH_SHARED := $(BENCH_DIR)/bench.c $(TEST_HARNESS)
-BENCH_PROGS := $(BENCH_BIN)/spawn $(BENCH_BIN)/procscan $(BENCH_BIN)/monbench
+BENCH_PROGS := $(BENCH_BIN)/spawn $(BENCH_BIN)/procscan $(BENCH_BIN)/monbench \
+	       $(BENCH_BIN)/wakebase $(BENCH_BIN)/bpfiter
+BENCH_BPF_O := $(BUILD)/bench/task_iter.bpf.o
+BENCH_BPF_S := $(BUILD)/bench/bpfiter_obj.o
+CLANG       ?= clang
 
 .PHONY: bench bench-progs
 bench-progs: $(BENCH_PROGS)
@@ -27,6 +34,23 @@ $(BENCH_BIN)/spawn $(BENCH_BIN)/procscan: $(BENCH_BIN)/%: $(BENCH_DIR)/%.c $(BEN
 					     $(BENCH_HDRS)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(BENCH_SHARED) -static
+
+$(BENCH_BIN)/wakebase: $(BENCH_DIR)/wakebase.c $(BENCH_SHARED) $(BENCH_HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(BENCH_SHARED) -static -pthread
+
+# the BPF program against the running kernel's BTF at load time (CO-RE): no vmlinux.h needed
+$(BENCH_BPF_O): $(BENCH_DIR)/task_iter.bpf.c $(TOP)/uapi/monster.h
+	@mkdir -p $(@D)
+	$(CLANG) -O2 -g -target bpf -D__TARGET_ARCH_x86 -Wall -Werror -I$(TOP)/uapi \
+		-I/usr/include/$(shell $(CC) -dumpmachine) -c -o $@ $<
+
+$(BENCH_BPF_S): $(BENCH_DIR)/bpfiter_obj.S $(BENCH_BPF_O)
+	$(CC) -c -DBPFITER_OBJ='"$(BENCH_BPF_O)"' -o $@ $<
+
+$(BENCH_BIN)/bpfiter: $(BENCH_DIR)/bpfiter.c $(BENCH_BPF_S) $(BENCH_SHARED) $(BENCH_HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(BENCH_BPF_S) $(BENCH_SHARED) -static -lbpf -lelf -lz
 
 # linked with liblmonster.a (and what its objects need), fully static for the guest; the
 # library's dlopen of libcuda is never reached here, so glibc's static-dlopen note is noise

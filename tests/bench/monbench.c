@@ -332,12 +332,14 @@ static void device_window(struct lmonster *h, const struct monster_headers *hdrs
 	sweeps = (double)(b.st.sweeps - a.st.sweeps);
 	tasks = (double)(b.st.tasks_sampled - a.st.tasks_sampled);
 	sweep_ns = (double)(b.st.total_sweep_ns - a.st.total_sweep_ns);
-	if (sweeps < 1 || tasks < 1) {
+	if (sweeps < 1) {
 		fprintf(stderr, "%s: %s at %u Hz: no sweep finished in %u ms\n", prog, key, rate,
 			window_ms);
 		return;
 	}
-	bench_out(sweep_ns / tasks, "%s.kernel.r%u.ns_per_task", key, rate);
+	/* no tasks: a sweep that walks nothing (debugfs sweep_steps 0), the period alone */
+	if (tasks >= 1)
+		bench_out(sweep_ns / tasks, "%s.kernel.r%u.ns_per_task", key, rate);
 	bench_out(sweep_ns / sweeps / 1e3, "%s.kernel.r%u.sweep_us", key, rate);
 	bench_out(tasks / sweeps, "%s.kernel.r%u.tasks", key, rate);
 	bench_out(100.0 * sweep_ns / wall, "%s.kernel.r%u.share_stats", key, rate);

@@ -8,7 +8,8 @@
  * usage: example_consumer [PATH [MIN_RECORDS [TIMEOUT_MS]]]
  * Consumes records from the device (or a ring-set file) until MIN_RECORDS
  * (default 1) have arrived, checking each record's shard and Hecke value
- * against the uapi functions. Exit 0 if enough arrived and all were right.
+ * against the uapi functions (monster_record_combined(): samples and events
+ * alike). Exit 0 if enough arrived and all were right.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,7 +24,7 @@ struct count {
 static int on_record(unsigned int ring, const struct monster_sample *s, void *arg)
 {
 	struct count *c = arg;
-	__u64 combined = monster_sample_combined(s);
+	__u64 combined = monster_record_combined(s);
 
 	if (s->shard != ring || monster_shard(combined) != ring ||
 	    s->hecke != monster_hecke(combined, ring))

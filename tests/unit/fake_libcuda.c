@@ -569,7 +569,7 @@ static void run_kernel(const struct fake_op *op)
 			unsigned int row0 = bx * MONSTER_K_BLOCK;
 			unsigned int nrec = kr->count > row0 ? kr->count - row0 : 0;
 			struct monster_u128 bsum[MONSTER_NR_FEATURES];
-			unsigned int anomalies = 0;
+			unsigned int anomalies = 0, events = 0;
 
 			if (nrec > MONSTER_K_BLOCK)
 				nrec = MONSTER_K_BLOCK;
@@ -585,12 +585,12 @@ static void run_kernel(const struct fake_op *op)
 				unsigned int row = row0 + t;
 
 				if (t < nrec) {
+					unsigned int kind = monster_kind_words(stage[t]);
 					__u64 raw[MONSTER_NR_FEATURES];
 
 					monster_raw_features_words(stage[t], raw);
-					monster_features(raw, kr->prime, out);
-					anomalies += monster_anomaly(raw[MONSTER_F_RIP],
-								     raw[MONSTER_F_RAX], kr->prime);
+					anomalies += monster_row(raw, kind, kr->prime, out);
+					events += kind != MONSTER_KIND_SAMPLE;
 				}
 				if (row < p->rows)
 					memcpy(tensor + ((size_t)r * p->rows + row) * MONSTER_NR_FEATURES,
@@ -608,6 +608,7 @@ static void run_kernel(const struct fake_op *op)
 				agg[r].fsum[f][1] = cur.hi;
 			}
 			agg[r].anomalies += anomalies;
+			agg[r].events += events;
 		}
 	}
 }

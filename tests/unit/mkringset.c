@@ -4,10 +4,15 @@
  * and pkg-config tests, or holds a ring's claim to test "one consumer per ring".
  *
  *   mkringset PATH [--slots N] [--records K] [--ring R] [--sweeps S] [--comm HEX]...
+ *             [--events E]
  *       create PATH (replacing it) and push K records, ids 0..K-1: rbx = id,
  *       rcx = th_mix(id); ring R, or the shard rule if no --ring; with --comm,
  *       record id's comm is the (id mod n)th of the n given, up to 15 bytes
- *       in hex (any byte but NUL)
+ *       in hex (any byte but NUL); then E events by the shard rule, event i
+ *       (timestamp_ns 2000000000 + i) of kind fork, exec, exit, fault,
+ *       reclaim for i mod 5, but of a kind no release knows (99) for every
+ *       i mod 7 == 6, each field a function of i (make_event(); cli.sh checks
+ *       them)
  *   mkringset PATH --hold R
  *       claim ring R of PATH, print "held", keep it until stdin closes
  */
@@ -41,6 +46,78 @@ static int parse_comm(const char *hex, char *comm, size_t size)
 	return 0;
 }
 
+#define EVENT_T0	2000000000ULL
+#define UNKNOWN_KIND	99
+
+/* Event i, as cli.sh expects it. */
+static void make_event(struct monster_event *e, unsigned long i)
+{
+	static const unsigned int kinds[] = { MONSTER_KIND_FORK, MONSTER_KIND_EXEC,
+		MONSTER_KIND_EXIT, MONSTER_KIND_FAULT, MONSTER_KIND_RECLAIM };
+	unsigned int w;
+
+	memset(e, 0, sizeof(*e));
+	e->kind = (__u8)(i % 7 == 6 ? UNKNOWN_KIND : kinds[i % 5]);
+	e->timestamp_ns = EVENT_T0 + i;
+	e->pid = (__u32)(300 + i % 4);
+	e->tgid = 300;
+	e->cpu = (__u32)(i % 2);
+	snprintf(e->comm, sizeof(e->comm), "ev-%u", (unsigned int)(i % 1000000));
+	switch (e->kind) {
+	case MONSTER_KIND_FORK:
+		e->flags = i % 2 ? MONSTER_EF_THREAD : 0;
+		e->fork.parent_pid = (__u32)(200 + i);
+		e->fork.parent_tgid = 200;
+		e->fork.child_start_ns = 5000 + i;
+		e->fork.parent_start_ns = 4000;
+		break;
+	case MONSTER_KIND_EXEC:
+		e->exec.old_pid = (__u32)(300 + i % 4);
+		if (i % 10 == 1)	/* a byte string, as comm is */
+			snprintf(e->exec.filename, sizeof(e->exec.filename),
+				 "/tmp/we\"ird\\\xc3\xa9\x01\xff");
+		else
+			snprintf(e->exec.filename, sizeof(e->exec.filename), "/usr/bin/prog-%lu", i);
+		break;
+	case MONSTER_KIND_EXIT:
+		e->flags = MONSTER_EF_GROUP_EXIT;
+		e->exit.exit_code = i % 3 == 0 ? -1 : (__s32)(i % 256);
+		e->exit.signal = i % 3 == 0 ? 9 : 0;
+		e->exit.utime_ns = i * 1000;
+		e->exit.stime_ns = i * 500;
+		e->exit.runtime_ns = i * 1500;
+		e->exit.min_flt = i;
+		e->exit.maj_flt = i / 2;
+		e->exit.nvcsw = i + 1;
+		e->exit.nivcsw = i + 2;
+		e->exit.peak_rss_bytes = (i + 1) * 4096;
+		e->exit.start_time_ns = 7000 + i;
+		break;
+	case MONSTER_KIND_FAULT:
+		e->fault.address = 0x7f0000000000ULL + i * 4096;
+		e->fault.ip = 0x401000 + i;
+		e->fault.error_code = i % 8;
+		if (i % 4 == 1) {
+			e->flags = MONSTER_EF_KERNEL;
+			e->fault.address = 0xffff888000000000ULL + i;
+		} else if (i % 4 == 3) {
+			e->flags = MONSTER_EF_KERNEL | MONSTER_EF_HIDDEN;
+			e->fault.address = 0;
+			e->fault.ip = 0;
+		}
+		break;
+	case MONSTER_KIND_RECLAIM:
+		e->reclaim.interval_ns = 1000000000;
+		for (w = 1; w < 14; w++)	/* kswapd_wakes .. allocstall: i + 1 .. i + 13 */
+			e->words[w] = i + w;
+		break;
+	default:
+		for (w = 0; w < 17; w++)
+			e->words[w] = th_mix(i * 17 + w);
+		break;
+	}
+}
+
 static int fail(const char *what, int err)
 {
 	fprintf(stderr, "mkringset: %s: %s\n", what, lmonster_strerror(err));
@@ -49,17 +126,21 @@ static int fail(const char *what, int err)
 
 int main(int argc, char **argv)
 {
-	unsigned long slots = 64, records = 0, sweeps = 1, ncomms = 0;
+	unsigned long slots = 64, records = 0, sweeps = 1, ncomms = 0, events = 0;
 	long ring = LMONSTER_RING_AUTO, hold = -1;
 	struct lmonster_producer *p;
 	struct monster_sample s;
+	union {
+		struct monster_sample s;
+		struct monster_event e;
+	} ev;
 	char comms[32][sizeof(s.comm)];
 	unsigned long id;
 	int i, ret;
 
 	if (argc < 2) {
 		fprintf(stderr, "usage: mkringset PATH [--slots N] [--records K] [--ring R] "
-			"[--sweeps S] [--comm HEX]... | PATH --hold R\n");
+			"[--sweeps S] [--comm HEX]... [--events E] | PATH --hold R\n");
 		return 2;
 	}
 	for (i = 2; i + 1 < argc; i += 2) {
@@ -81,6 +162,8 @@ int main(int argc, char **argv)
 			sweeps = v;
 		else if (!strcmp(argv[i], "--hold"))
 			hold = (long)v;
+		else if (!strcmp(argv[i], "--events"))
+			events = v;
 		else
 			return fprintf(stderr, "mkringset: unknown option %s\n", argv[i]), 2;
 	}
@@ -127,6 +210,12 @@ int main(int argc, char **argv)
 		s.stime_ns = id * 500000ULL;
 		s.cpu_time_ns = s.utime_ns + s.stime_ns;
 		ret = lmonster_producer_push(p, (int)ring, &s);
+		if (ret && ret != -ENOBUFS)
+			return fail("push", ret);
+	}
+	for (id = 0; id < events; id++) {
+		make_event(&ev.e, id);
+		ret = lmonster_producer_push(p, LMONSTER_RING_AUTO, &ev.s);
 		if (ret && ret != -ENOBUFS)
 			return fail("push", ret);
 	}

@@ -70,6 +70,18 @@ symbols() {
 	else
 		echo "FAIL symbols/nodes: exports and liblmonster.map differ: $(diff <(printf '%s\n' "$listed") <(printf '%s\n' "$exported") | grep '^[<>]' | xargs)"
 	fi
+	# the releases' nodes, each with what it added: a symbol never moves to a later node
+	local nodes added
+	nodes=$(awk '/^[A-Za-z0-9_.]+ *\{/ { printf "%s%s", sep, $1; sep = " " }' "$LIB_MAP")
+	added=$(for node in LMONSTER_0.2 LMONSTER_0.3; do
+		printf '%s: %s; ' "$node" "$(printf '%s\n' "$exported" | sed -n "s/@@$node\$//p" | xargs)"
+	done)
+	if [ "$nodes" = "LMONSTER_0.1 LMONSTER_0.2 LMONSTER_0.3" ] &&
+		[ "$added" = "LMONSTER_0.2: lmonster_sweep_hist; LMONSTER_0.3: lmonster_event lmonster_for_each_kind lmonster_kind_stats; " ]; then
+		echo "PASS symbols/releases: nodes $nodes; $added"
+	else
+		echo "FAIL symbols/releases: nodes '$nodes', added '$added'"
+	fi
 	# each node inherits the one before it, as the map says ("} PARENT;")
 	want=$(awk '/^[A-Za-z0-9_.]+ *\{/ { node = $1 } /^\} *[A-Za-z0-9_.]+ *;/ { gsub(/[} ;]/, ""); print node " " $0 }' "$LIB_MAP")
 	have=$(readelf -V "$LIB_SO" | awk '/Name: LMONSTER_/ { node = $NF } /Parent 1:/ { print node " " $NF }')

@@ -3,7 +3,8 @@
  * t_abi.c - the ABI versions the library opens and the feature calls it
  * gates, against ring-set files patched to speak other versions: a newer
  * minor with unknown feature bits opens and works, a 1.0 one opens and
- * refuses the 1.1 call by name, another major is refused naming both.
+ * refuses the 1.1 call by name, a 1.2 one refuses the counts per kind and
+ * event settings by name, another major is refused naming both.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -65,11 +66,12 @@ static int count_record(unsigned int ring, const struct monster_sample *s, void 
 	return 0;
 }
 
-/* What the library's own producer writes: this minor, no features (no sweep timing). */
+/* What the library's own producer writes: this minor, counts per kind, no sweep timing. */
 static void test_abi_file_speaks(void)
 {
 	struct lmonster *h = NULL;
 	struct monster_sweep_hist hist;
+	struct monster_kind_stats ks;
 	struct monster_info info;
 	char path[160];
 	const char *msg;
@@ -79,15 +81,16 @@ static void test_abi_file_speaks(void)
 	CHECK_RET(lmonster_open(path, 0, &h), 0);
 	CHECK_RET(lmonster_info(h, &info), 0);
 	CHECK(info.abi_major == MONSTER_ABI_MAJOR && info.abi_minor == MONSTER_ABI_MINOR &&
-	      info.features == 0, "file speaks ABI %u.%u, features %#llx", info.abi_major,
-	      info.abi_minor, (unsigned long long)info.features);
+	      info.features == MONSTER_FEAT_EVENTS, "file speaks ABI %u.%u, features %#llx",
+	      info.abi_major, info.abi_minor, (unsigned long long)info.features);
+	CHECK_RET(lmonster_kind_stats(h, &ks), 0);
 	CHECK_RET(lmonster_sweep_hist(h, &hist), -EOPNOTSUPP);
 	msg = lmonster_strerror(-EOPNOTSUPP);
 	CHECK(strstr(msg, "sweep_hist") && strstr(msg, "no sweep timing"),
 	      "message does not say why a file has no sweep_hist: %s", msg);
 	CHECK_RET(lmonster_sweep_hist(h, NULL), -EINVAL);
 	CHECK_RET(lmonster_sweep_hist(NULL, &hist), -EINVAL);
-	PASSED("producer writes ABI %u.%u, features 0; sweep_hist: -EOPNOTSUPP, \"%s\"",
+	PASSED("producer writes ABI %u.%u, features events; sweep_hist: -EOPNOTSUPP, \"%s\"",
 	       MONSTER_ABI_MAJOR, MONSTER_ABI_MINOR, msg);
 out:
 	lmonster_close(h);
@@ -99,9 +102,10 @@ static void test_abi_newer_minor(void)
 {
 	struct lmonster *h = NULL;
 	struct monster_sweep_hist hist;
+	struct monster_kind_stats ks;
 	struct monster_info info;
-	__u64 features = MONSTER_FEATURES | FEAT_UNKNOWN;
-	unsigned int good = 0;
+	__u64 features = MONSTER_FEATURES | FEAT_UNKNOWN, samples = 0;
+	unsigned int good = 0, r;
 	char path[160];
 	int n;
 
@@ -115,8 +119,12 @@ static void test_abi_newer_minor(void)
 	      (unsigned long long)info.features);
 	n = lmonster_for_each(h, count_record, &good, 0);
 	CHECK(n == 40 && good == 40, "consumed %d records, %u intact", n, good);
-	/* the bit is set, but a file answers no ioctl */
+	/* the bit is set, but a file answers no ioctl; its counts per kind it has */
 	CHECK_RET(lmonster_sweep_hist(h, &hist), -EOPNOTSUPP);
+	CHECK_RET(lmonster_kind_stats(h, &ks), 0);
+	for (r = 0; r < MONSTER_NR_RINGS; r++)
+		samples += ks.produced[MONSTER_KIND_SAMPLE][r];
+	CHECK(samples == 40, "%llu samples counted, 40 pushed", (unsigned long long)samples);
 	PASSED("ABI %u.%u file with unknown feature bits %#llx: opens, reports them, 40 records "
 	       "consumed", MONSTER_ABI_MAJOR, MONSTER_ABI_MINOR + 1, (unsigned long long)features);
 out:
@@ -157,6 +165,57 @@ static void test_abi_minor_zero(void)
 	      lmonster_strerror(-EOPNOTSUPP));
 	PASSED("ABI %u.0 file: opens, 3 records consumed; sweep_hist: -EOPNOTSUPP, \"%s\"",
 	       MONSTER_ABI_MAJOR, msg);
+out:
+	lmonster_close(h);
+	unlink(path);
+}
+
+/* A 1.2 file (no feature bits): the counts per kind and the event settings, refused by name. */
+static void test_abi_events_gate(void)
+{
+	struct lmonster *h = NULL;
+	struct monster_kind_stats ks;
+	struct monster_config cfg;
+	char path[160], want[32];
+	const char *msg;
+
+	snprintf(path, sizeof(path), "%s", th_path("abi-1.2"));
+	CHECK_RET(make_set(path, 3), 0);
+	CHECK(speak(path, MONSTER_ABI_MAJOR, 2, 0) == 0, "patch");
+	CHECK_RET(lmonster_open(path, 0, &h), 0);
+	CHECK_RET(lmonster_kind_stats(h, &ks), -EOPNOTSUPP);
+	msg = lmonster_strerror(-EOPNOTSUPP);
+	snprintf(want, sizeof(want), "ABI %u.3", MONSTER_ABI_MAJOR);
+	CHECK(strstr(msg, "feature events") && strstr(msg, "record kinds") && strstr(msg, want) &&
+	      strstr(msg, "no counts per kind"), "message does not name the feature: %s", msg);
+	CHECK_RET(lmonster_get_config(h, &cfg), 0);
+	cfg.events = MONSTER_EVENT(MONSTER_KIND_FORK);
+	CHECK_RET(lmonster_set_config(h, &cfg), -EOPNOTSUPP);
+	CHECK(strstr(lmonster_strerror(-EOPNOTSUPP), "feature events"), "events: %s",
+	      lmonster_strerror(-EOPNOTSUPP));
+	cfg.events = 0;
+	cfg.fault_every = 10;
+	CHECK_RET(lmonster_set_config(h, &cfg), -EOPNOTSUPP);
+	CHECK(strstr(lmonster_strerror(-EOPNOTSUPP), "feature events"), "fault_every: %s",
+	      lmonster_strerror(-EOPNOTSUPP));
+	cfg.fault_every = 0;
+	cfg.fault_tgid = 1;
+	CHECK_RET(lmonster_set_config(h, &cfg), -EOPNOTSUPP);
+	CHECK(strstr(lmonster_strerror(-EOPNOTSUPP), "feature events"), "fault_tgid: %s",
+	      lmonster_strerror(-EOPNOTSUPP));
+	lmonster_close(h);
+	h = NULL;
+	/* with the feature, a file still takes no configuration: the generic refusal */
+	CHECK_RET(make_set(path, 0), 0);
+	CHECK_RET(lmonster_open(path, 0, &h), 0);
+	CHECK_RET(lmonster_get_config(h, &cfg), 0);
+	cfg.events = MONSTER_EVENTS_ALL;
+	CHECK_RET(lmonster_set_config(h, &cfg), -EOPNOTSUPP);
+	CHECK(!strstr(lmonster_strerror(-EOPNOTSUPP), "feature events"), "stale message: %s",
+	      lmonster_strerror(-EOPNOTSUPP));
+	PASSED("ABI %u.2 file: kind_stats and events/fault_every/fault_tgid -EOPNOTSUPP, \"%s\"; "
+	       "a %u.%u file refuses configuration as every file does", MONSTER_ABI_MAJOR, msg,
+	       MONSTER_ABI_MAJOR, MONSTER_ABI_MINOR);
 out:
 	lmonster_close(h);
 	unlink(path);
@@ -214,6 +273,7 @@ const struct th_test abi_tests[] = {
 	{ "abi_file_speaks", test_abi_file_speaks },
 	{ "abi_newer_minor", test_abi_newer_minor },
 	{ "abi_minor_zero", test_abi_minor_zero },
+	{ "abi_events_gate", test_abi_events_gate },
 	{ "abi_major", test_abi_major },
 	{ "abi_headers_agree", test_abi_headers_agree },
 	{ NULL, NULL },

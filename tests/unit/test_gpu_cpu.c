@@ -6,7 +6,8 @@
  *	the CPU path against a reference written here from the formulas
  *	of monster_features.h's header (plain loops, wide integers, no
  *	shared code), on file-backed rings with wrapped, empty and full
- *	ranges; the header's arithmetic
+ *	ranges of samples mixed with events and records of unknown kinds
+ *	(all-zero rows, counted per ring); the header's arithmetic
  *	against independent implementations; the fallback without a CUDA
  *	driver; the host side of the GPU path against a stand-in driver
  *	(fake_libcuda.c: entry points, registration, launch parameters,
@@ -123,6 +124,12 @@ static int ref_anomaly(uint64_t rip, uint64_t rax, unsigned int p)
 	return llabs(expected - actual) > 10;
 }
 
+/* only samples (kind 0) have features: any other kind is an all-zero row, no anomaly */
+static int ref_is_sample(const struct monster_sample *s)
+{
+	return s->kind == 0;
+}
+
 static void ref_row(const struct monster_sample *s, unsigned int p, float out[10])
 {
 	const uint64_t v[10] = { s->pid, s->timestamp_ns, s->rip, s->rsp, s->rax, s->rbx,
@@ -130,7 +137,12 @@ static void ref_row(const struct monster_sample *s, unsigned int p, float out[10
 	int f;
 
 	for (f = 0; f < 10; f++)
-		out[f] = ref_scale(v[f], p);
+		out[f] = ref_is_sample(s) ? ref_scale(v[f], p) : 0.0f;
+}
+
+static int ref_record_anomaly(const struct monster_sample *s, unsigned int p)
+{
+	return ref_is_sample(s) && ref_anomaly(s->rip, s->rax, p);
 }
 
 static uint32_t fbits(float f)
@@ -189,6 +201,15 @@ static void make_record(struct monster_sample *s, uint64_t id)
 	s->start_time_ns = th_mix(id + 2);
 	s->seq = th_mix(id + 3);
 	snprintf(s->comm, sizeof(s->comm), "r%llu", (unsigned long long)id);
+	/* about one in five an event, of every kind, or a kind no consumer knows */
+	switch (th_mix(id ^ 0x6b696e64) % 16) {
+	case 0: case 1: case 2:
+		s->kind = (uint8_t)(1 + id % 5);	/* fork .. reclaim */
+		break;
+	case 3:
+		s->kind = id & 1 ? 6 : 200;	/* reserved, unknown */
+		break;
+	}
 }
 
 #define FX_CAP 4096	/* records remembered per ring */
@@ -242,7 +263,7 @@ static int fx_open(struct fixture *fx, const char *path, unsigned int slots, int
 /* push a record to ring (or LMONSTER_RING_AUTO); remember it when accepted */
 static int fx_push(struct fixture *fx, int ring, const struct monster_sample *s)
 {
-	int r = ring == LMONSTER_RING_AUTO ? (int)monster_shard(monster_sample_combined(s)) : ring;
+	int r = ring == LMONSTER_RING_AUTO ? (int)monster_shard(monster_record_combined(s)) : ring;
 	int ret = lmonster_producer_push(fx->p, ring, s);
 
 	if (ret)
@@ -317,7 +338,7 @@ static int check_batch(const struct fixture *fx, const struct lmonster_batch *b,
 {
 	unsigned int r, k, f, rows = 0;
 	u128 total = 0;
-	uint64_t records = 0, anomalies = 0;
+	uint64_t records = 0, anomalies = 0, samples = 0;
 
 	for (r = 0; r < MONSTER_NR_RINGS; r++)
 		rows = counts[r] > rows ? counts[r] : rows;
@@ -327,7 +348,7 @@ static int check_batch(const struct fixture *fx, const struct lmonster_batch *b,
 	}
 	for (r = 0; r < MONSTER_NR_RINGS; r++) {
 		const struct lmonster_ring_batch *rb = &b->ring[r];
-		unsigned int p = monster_prime(r), ra = 0;
+		unsigned int p = monster_prime(r), ra = 0, re = 0;
 		u128 fs[10] = { 0 }, rs = 0;
 
 		if (rb->count != counts[r] || rb->first != fx->released[r]) {
@@ -343,7 +364,8 @@ static int check_batch(const struct fixture *fx, const struct lmonster_batch *b,
 				const struct monster_sample *s = &fx->recs[r][fx->released[r] + k];
 
 				ref_row(s, p, want);
-				ra += ref_anomaly(s->rip, s->rax, p);
+				ra += ref_record_anomaly(s, p);
+				re += !ref_is_sample(s);
 			}
 			for (f = 0; f < 10; f++) {
 				uint32_t got = fbits(tensor[((size_t)r * rows + k) * 10 + f]);
@@ -365,18 +387,20 @@ static int check_batch(const struct fixture *fx, const struct lmonster_batch *b,
 			}
 			rs += fs[f];
 		}
-		if (from_l(rb->sum) != rs || rb->anomalies != ra ||
-		    rb->pattern != (counts[r] > 0 && ref_pattern(rs))) {
-			snprintf(why, len, "ring %u: sum/anomalies %u (want %u)/pattern %u differ", r,
-				 rb->anomalies, ra, rb->pattern);
+		if (from_l(rb->sum) != rs || rb->anomalies != ra || rb->events != re ||
+		    rb->pattern != (counts[r] > re && ref_pattern(rs))) {
+			snprintf(why, len, "ring %u: sum/anomalies %u (want %u)/events %u (want %u)/"
+				 "pattern %u differ", r, rb->anomalies, ra, rb->events, re,
+				 rb->pattern);
 			return 0;
 		}
 		total += rs;
 		records += counts[r];
+		samples += counts[r] - re;
 		anomalies += ra;
 	}
 	if (b->records != records || b->anomalies != anomalies || from_l(b->sum) != total ||
-	    b->pattern != (records > 0 && ref_pattern(total))) {
+	    b->pattern != (samples > 0 && ref_pattern(total))) {
 		snprintf(why, len, "batch totals differ: records %llu/%llu anomalies %llu/%llu",
 			 (unsigned long long)b->records, (unsigned long long)records,
 			 (unsigned long long)b->anomalies, (unsigned long long)anomalies);
@@ -517,6 +541,8 @@ static void t_header_arith(void)
 		memcpy(w, &s, sizeof(s));
 		monster_raw_features(&s, a);
 		monster_raw_features_words(w, b);
+		CHECK(monster_kind_words(w) == s.kind, "record %lu: kind %u from the words, %u",
+		      i, monster_kind_words(w), s.kind);
 		for (k = 0; k < 10; k++)
 			CHECK(a[k] == b[k], "record %lu feature %u: words %llx, fields %llx", i, k,
 			      (unsigned long long)b[k], (unsigned long long)a[k]);
@@ -644,14 +670,77 @@ out:
 	fx_close(&fx);
 }
 
+/* Rings of events alone, and events beside the crafted 8080 sample: all-zero rows, no more */
+static void t_cpu_events(void)
+{
+	union {
+		struct monster_sample s;
+		struct monster_event e;
+	} u;
+	struct fixture fx;
+	struct lmonster_cpu *c = NULL;
+	struct lmonster_batch b;
+	unsigned int counts[MONSTER_NR_RINGS], rows, k;
+	const float *tensor;
+	char why[256];
+
+	CHECK_RET(fx_open(&fx, NULL, 64, 1), 0);
+	/* ring 6: every event kind, the reserved one and an unknown one; large payload words */
+	for (k = 0; k < 40; k++) {
+		make_record(&u.s, 5000 + k);
+		u.s.kind = k % 8 == 7 ? 250 : (uint8_t)(1 + k % 6);
+		u.e.fork.parent_pid = 1000 + k;
+		CHECK_RET(fx_push(&fx, 6, &u.s), 0);
+	}
+	CHECK_RET(lmonster_cpu_open(fx.h, 0, &c), 0);
+	fx_expect(&fx, 0, counts);
+	CHECK_RET(lmonster_cpu_process(c, 0, &b), 0);
+	tensor = lmonster_cpu_tensor(c, &rows);
+	CHECK(check_batch(&fx, &b, tensor, counts, why, sizeof(why)), "events alone: %s", why);
+	CHECK(b.records == 40 && rows == 40 && b.ring[6].count == 40 && b.ring[6].events == 40 &&
+	      !b.ring[6].sum.lo && !b.ring[6].sum.hi && !b.ring[6].anomalies &&
+	      !b.ring[6].pattern && !b.pattern && !b.anomalies,
+	      "40 events: records %llu, count %u, events %u, anomalies %u, pattern %u/%u",
+	      (unsigned long long)b.records, b.ring[6].count, b.ring[6].events,
+	      b.ring[6].anomalies, b.ring[6].pattern, b.pattern);
+	for (k = 0; k < MONSTER_NR_RINGS * rows * 10; k++)
+		CHECK(fbits(tensor[k]) == 0, "tensor element %u is %08x, not +0.0f", k,
+		      fbits(tensor[k]));
+	fx_advance(&fx, counts);
+
+	/* events in the ring of a sample whose row sums to 8080: still the pattern */
+	memset(&u, 0, sizeof(u));
+	u.s.pid = 8000;
+	u.s.timestamp_ns = 80;
+	CHECK_RET(fx_push(&fx, 14, &u.s), 0);
+	for (k = 0; k < 3; k++) {
+		make_record(&u.s, 7000 + k);
+		u.s.kind = MONSTER_KIND_EXIT;
+		CHECK_RET(fx_push(&fx, 14, &u.s), 0);
+	}
+	fx_expect(&fx, 0, counts);
+	CHECK_RET(lmonster_cpu_process(c, 0, &b), 0);
+	CHECK(check_batch(&fx, &b, lmonster_cpu_tensor(c, NULL), counts, why, sizeof(why)),
+	      "8080 and events: %s", why);
+	CHECK(b.ring[14].count == 4 && b.ring[14].events == 3 && b.ring[14].pattern && b.pattern,
+	      "8080 sample and 3 exits: count %u, events %u, pattern %u/%u", b.ring[14].count,
+	      b.ring[14].events, b.ring[14].pattern, b.pattern);
+	PASSED("a ring of 40 events (5 kinds, the reserved and an unknown kind): 40 all-zero "
+	       "rows counted as events, no sums, anomalies or pattern; events beside the 8080 "
+	       "sample leave its pattern");
+out:
+	lmonster_cpu_close(c);
+	fx_close(&fx);
+}
+
 static void t_cpu_stream(void)
 {
 	struct fixture fx;
 	struct lmonster_cpu *c = NULL;
 	struct lmonster_batch b;
 	unsigned int counts[MONSTER_NR_RINGS], round, rounds = (unsigned int)th_scale(300);
-	unsigned int max;
-	uint64_t total = 0, drops = 0;
+	unsigned int max, r;
+	uint64_t total = 0, drops = 0, events = 0;
 	char why[256];
 
 	CHECK_RET(fx_open(&fx, NULL, 128, 1), 0);
@@ -671,7 +760,7 @@ static void t_cpu_stream(void)
 				continue;
 			}
 			CHECK_RET(ret, 0);
-			CHECK(fx.pushed[monster_shard(monster_sample_combined(&s))] < FX_CAP - 400,
+			CHECK(fx.pushed[monster_shard(monster_record_combined(&s))] < FX_CAP - 400,
 			      "fixture too small");
 		}
 		max = 128;
@@ -687,6 +776,8 @@ static void t_cpu_stream(void)
 		if (!peek) {
 			fx_advance(&fx, counts);
 			total += b.records;
+			for (r = 0; r < MONSTER_NR_RINGS; r++)
+				events += b.ring[r].events;
 		}
 		/* the reference keeps FX_CAP records per ring: start a fresh set before it fills */
 		if (fx.pushed[0] > FX_CAP / 2) {
@@ -697,9 +788,12 @@ static void t_cpu_stream(void)
 			CHECK_RET(lmonster_cpu_open(fx.h, 0, &c), 0);
 		}
 	}
+	CHECK(events > 0 && events < total, "%llu of %llu records were events",
+	      (unsigned long long)events, (unsigned long long)total);
 	PASSED("%u rounds of sharded pushes and batches (random caps, peeks): %llu records "
-	       "consumed, %llu dropped by the producer, all equal to the reference", rounds,
-	       (unsigned long long)total, (unsigned long long)drops);
+	       "(%llu of them events) consumed, %llu dropped by the producer, all equal to the "
+	       "reference", rounds, (unsigned long long)total, (unsigned long long)events,
+	       (unsigned long long)drops);
 out:
 	lmonster_cpu_close(c);
 	fx_close(&fx);
@@ -949,7 +1043,8 @@ static const char *jring(const char *s, unsigned int r)
 
 /* what the tool must report for a file set: one batch holding everything */
 struct expect {
-	unsigned long long records, anomalies, ring_records[15], ring_anom[15], ring_pat[15];
+	unsigned long long records, anomalies, events, ring_records[15], ring_anom[15];
+	unsigned long long ring_pat[15], ring_events[15];
 	u128 ring_sum[15];
 };
 
@@ -965,13 +1060,15 @@ static void expect_all(const struct fixture *fx, struct expect *e)
 			ref_row(&fx->recs[r][k], monster_prime(r), row);
 			for (f = 0; f < 10; f++)
 				e->ring_sum[r] += ref_fix(row[f]);
-			e->ring_anom[r] += ref_anomaly(fx->recs[r][k].rip, fx->recs[r][k].rax,
-						       monster_prime(r));
+			e->ring_anom[r] += ref_record_anomaly(&fx->recs[r][k], monster_prime(r));
+			e->ring_events[r] += !ref_is_sample(&fx->recs[r][k]);
 		}
 		e->ring_records[r] = fx->pushed[r] - fx->released[r];
-		e->ring_pat[r] = e->ring_records[r] && ref_pattern(e->ring_sum[r]);
+		e->ring_pat[r] = e->ring_records[r] > e->ring_events[r] &&
+				 ref_pattern(e->ring_sum[r]);
 		e->records += e->ring_records[r];
 		e->anomalies += e->ring_anom[r];
+		e->events += e->ring_events[r];
 	}
 }
 
@@ -986,9 +1083,11 @@ static int check_json(const char *js, const struct expect *e, const char *path, 
 		snprintf(why, len, "not one JSON object with %s: %.300s", want, js);
 		return 0;
 	}
-	if (jnum(js, "total_processed") != e->records || jnum(js, "anomalies") != e->anomalies) {
-		snprintf(why, len, "total %llu anomalies %llu, expected %llu and %llu",
-			 jnum(js, "total_processed"), jnum(js, "anomalies"), e->records, e->anomalies);
+	if (jnum(js, "total_processed") != e->records || jnum(js, "anomalies") != e->anomalies ||
+	    jnum(js, "events") != e->events) {
+		snprintf(why, len, "total %llu anomalies %llu events %llu, expected %llu, %llu and "
+			 "%llu", jnum(js, "total_processed"), jnum(js, "anomalies"),
+			 jnum(js, "events"), e->records, e->anomalies, e->events);
 		return 0;
 	}
 	for (r = 0; r < MONSTER_NR_RINGS; r++) {
@@ -998,12 +1097,14 @@ static int check_json(const char *js, const struct expect *e, const char *path, 
 		snprintf(fxs, sizeof(fxs), "\"sum_fx\":\"0x%016llx%016llx\"",
 			 (unsigned long long)(e->ring_sum[r] >> 64),
 			 (unsigned long long)e->ring_sum[r]);
-		if (!o || jnum(o, "samples") != e->ring_records[r] ||
+		if (!o || jnum(o, "samples") != e->ring_records[r] - e->ring_events[r] ||
+		    jnum(o, "events") != e->ring_events[r] ||
 		    jnum(o, "anomalies") != e->ring_anom[r] ||
 		    jnum(o, "patterns") != e->ring_pat[r] || !strstr(o, fxs) ||
 		    (strchr(o, '}') && strstr(o, fxs) > strchr(o, '}'))) {
-			snprintf(why, len, "ring %u: %.200s; expected samples %llu anomalies %llu "
-				 "patterns %llu %s", r, o ? o : "(missing)", e->ring_records[r],
+			snprintf(why, len, "ring %u: %.200s; expected samples %llu events %llu "
+				 "anomalies %llu patterns %llu %s", r, o ? o : "(missing)",
+				 e->ring_records[r] - e->ring_events[r], e->ring_events[r],
 				 e->ring_anom[r], e->ring_pat[r], fxs);
 			return 0;
 		}
@@ -1119,10 +1220,13 @@ static void t_consumer_cli(void)
 		      strstr(po.out, want) && strstr(po.out, "Elapsed time: ") &&
 		      strstr(po.out, "Processing rate: "), "statistics missing: %s", po.out);
 		for (r = 0; r < MONSTER_NR_RINGS; r++) {
-			snprintf(want, sizeof(want), "Ring %u (prime %u): %llu samples in tensor", r,
-				 monster_prime(r), e.ring_records[r]);
+			snprintf(want, sizeof(want), "Ring %u (prime %u): %llu samples in tensor, "
+				 "%llu events as zero rows (", r, monster_prime(r),
+				 e.ring_records[r] - e.ring_events[r], e.ring_events[r]);
 			CHECK(strstr(po.out, want), "'%s' missing", want);
 		}
+		snprintf(want, sizeof(want), "\nEvents (zero rows): %llu\n", e.events);
+		CHECK(strstr(po.out, want), "'%s' missing: %s", want, po.out);
 		CHECK(strstr(po.out, "Summary: "), "no summary");
 	}
 
@@ -1330,7 +1434,7 @@ static void t_fake_gpu_batches(void)
 	struct lmonster_batch bg, bc;
 	struct fake_cuda_stats st;
 	struct launch_check lc;
-	unsigned int counts[MONSTER_NR_RINGS], rows, round;
+	unsigned int counts[MONSTER_NR_RINGS], rows, round, r, events = 0;
 	float *tensor = NULL;
 	size_t cap;
 	char why[256];
@@ -1383,10 +1487,13 @@ static void t_fake_gpu_batches(void)
 			CHECK(check_batch(&fx, &bg, tensor, counts, why, sizeof(why)),
 			      "round %u GPU release: %s", round, why);
 			fx_advance(&fx, counts);
+			for (r = 0; r < MONSTER_NR_RINGS; r++)
+				events += bg.ring[r].events;
 		}
 		CHECK(lc.moved == 0, "round %u: a tail moved before the kernel ran", round);
 		CHECK_RET(fx_push_auto(&fx, (unsigned int)(th_mix(round) % 90)), 0);
 	}
+	CHECK(events > 0, "no event among the records: the kinds went untested");
 	f.stats(&st);
 	CHECK(st.bad_launches == 0 && st.no_context == 0 && st.resolved_after_launch == 0 &&
 	      st.launches == lc.calls && st.launches > 0, "driver saw: %d bad launches, %d "
@@ -1414,9 +1521,10 @@ static void t_fake_gpu_batches(void)
 	      st.live_modules == 0 && st.ctx_retains == 0, "after close: %d registrations, %d "
 	      "allocations, %d modules, %d contexts", st.live_registrations, st.live_allocs,
 	      st.live_modules, st.ctx_retains);
-	PASSED("12 batches (wrapped, full, empty rings): GPU path == reference == CPU path bit "
-	       "for bit; read-only device-mapped registration; every tail published after the "
-	       "kernel ran; a failed kernel releases nothing; close frees everything");
+	PASSED("12 batches (wrapped, full, empty rings; samples, %u events and unknown kinds): "
+	       "GPU path == reference == CPU path bit for bit; read-only device-mapped "
+	       "registration; every tail published after the kernel ran; a failed kernel "
+	       "releases nothing; close frees everything", events);
 out:
 	f.set_check(NULL, NULL);
 	lmonster_gpu_close(g);
@@ -1796,6 +1904,7 @@ static const struct th_test tests[] = {
 	{ "gpu_header_arith", t_header_arith },
 	{ "gpu_cpu_scenarios", t_cpu_scenarios },
 	{ "gpu_cpu_capped", t_cpu_capped },
+	{ "gpu_cpu_events", t_cpu_events },
 	{ "gpu_cpu_stream", t_cpu_stream },
 	{ "gpu_compute_args", t_compute_args },
 	{ "gpu_fallback_no_driver", t_fallback },

@@ -21,5 +21,6 @@ void ut_make_record(struct monster_sample *s, uint64_t id);
 int ut_record_ok(const struct monster_sample *s);
 
 extern const struct th_test uapi_tests[], ring_tests[], error_tests[], abi_tests[];
+extern const struct th_test event_tests[];
 
 #endif /* UNIT_H */

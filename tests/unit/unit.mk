@@ -16,7 +16,8 @@
 
 UNIT_SRC_DIR := $(TOP)/tests/unit
 UNIT_DIR     := $(BUILD)/unit
-UNIT_SRCS    := $(addprefix $(UNIT_SRC_DIR)/,unit_main.c t_uapi.c t_ring.c t_errors.c t_abi.c) \
+UNIT_SRCS    := $(addprefix $(UNIT_SRC_DIR)/,unit_main.c t_uapi.c t_ring.c t_errors.c t_abi.c \
+		t_events.c) \
 		$(TEST_HARNESS)
 UNIT_HDRS    := $(UNIT_SRC_DIR)/unit.h $(TEST_HARNESS_H)
 UNIT_RUN     := $(UNIT_SRC_DIR)/run-unit.sh

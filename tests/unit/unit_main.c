@@ -34,7 +34,8 @@ int ut_record_ok(const struct monster_sample *s)
 
 int main(int argc, char **argv)
 {
-	const struct th_test *suites[] = { uapi_tests, ring_tests, error_tests, abi_tests };
+	const struct th_test *suites[] = { uapi_tests, ring_tests, error_tests, abi_tests,
+					    event_tests };
 	size_t s;
 
 	if (th_begin_tests("unit"))

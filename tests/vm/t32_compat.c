@@ -70,7 +70,7 @@ int main(void)
 	th_check(!e1 && !e2 && c2.rate_hz == 100 && c2.ring_slots == d.info.ring_slots,
 		 "compat32-config", "GET_CONFIG: %s, SET_CONFIG rate 100: %s, read back rate %u slots %u",
 		 e1 ? strerror(e1) : "ok", e2 ? strerror(e2) : "ok", c2.rate_hz, c2.ring_slots);
-	c2.__reserved[1] = 1;
+	c2.__pad2 = 1;
 	e1 = vt_set_config(d.fd, &c2);
 	e2 = vt_ioctl(d.fd, _IO(MONSTER_IOC_MAGIC, 0x7f), NULL);
 	e3 = vt_ioctl(d.fd, MONSTER_IOC_GET_STATS, NULL);

@@ -172,8 +172,8 @@ static void check_config(int fd, const struct monster_config *c, const struct mo
 
 	th_check(c->rate_hz >= MONSTER_RATE_MIN && c->rate_hz <= MONSTER_RATE_MAX &&
 		 c->scope <= MONSTER_SCOPE_THREAD && c->ring_slots == in->ring_slots &&
-		 c->numa_node >= -1 && c->flags == 0 && c->__pad == 0 &&
-		 vt_all_zero(c->__reserved, sizeof(c->__reserved)), "basic-config-sane",
+		 c->numa_node >= -1 && c->flags == 0 && c->__pad == 0 && c->__pad2 == 0 &&
+		 !c->events && !c->fault_tgid && !c->fault_every, "basic-config-sane",
 		 "rate_hz %u, scope %u, ring_slots %u (info %u), numa_node %d, flags %u, pad %u",
 		 c->rate_hz, c->scope, c->ring_slots, in->ring_slots, c->numa_node, c->flags,
 		 c->__pad);

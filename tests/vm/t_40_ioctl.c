@@ -80,7 +80,7 @@ static void check_unknown(void)
 
 /* ---- SET_CONFIG validation --------------------------------------------------------------- */
 
-enum field { F_RATE, F_SCOPE, F_SLOTS, F_NODE, F_FLAGS, F_PAD, F_RES0, F_RES1, F_RES2 };
+enum field { F_RATE, F_SCOPE, F_SLOTS, F_NODE, F_FLAGS, F_PAD, F_KEYFRAME, F_THREADS, F_EVENTS, F_PAD2 };
 
 static void einval_case(const struct monster_config *base, const char *name, enum field f,
 			uint64_t v, const char *what)
@@ -96,9 +96,10 @@ static void einval_case(const struct monster_config *base, const char *name, enu
 	case F_NODE: c.numa_node = (int32_t)v; break;
 	case F_FLAGS: c.flags = (uint32_t)v; break;
 	case F_PAD: c.__pad = (uint32_t)v; break;
-	case F_RES0: c.__reserved[0] = v; break;
-	case F_RES1: c.__reserved[1] = v; break;
-	case F_RES2: c.__reserved[2] = v; break;
+	case F_KEYFRAME: c.keyframe = (uint32_t)v; break;
+	case F_THREADS: c.sweep_threads = (uint32_t)v; break;
+	case F_EVENTS: c.events = (uint32_t)v; break;
+	case F_PAD2: c.__pad2 = (uint32_t)v; break;
 	}
 	e = vt_set_config(d.fd, &c);
 	vt_get_config(d.fd, &after);
@@ -150,12 +151,19 @@ static void check_einval(void)
 		snprintf(what, sizeof(what), "numa_node %d (offline)", n);
 		einval_case(&base, "ioctl-einval-node-offline", F_NODE, (uint64_t)n, what);
 	}
-	einval_case(&base, "ioctl-einval-flags-1", F_FLAGS, 1, "flags 1");
+	einval_case(&base, "ioctl-einval-flags-unknown", F_FLAGS, MONSTER_CF_ALL + 1,
+		    "flags: the first undefined bit");
 	einval_case(&base, "ioctl-einval-flags-top-bit", F_FLAGS, 0x80000000ULL, "flags 0x80000000");
 	einval_case(&base, "ioctl-einval-pad", F_PAD, 1, "__pad 1");
-	einval_case(&base, "ioctl-einval-reserved-0", F_RES0, 1, "__reserved[0] 1");
-	einval_case(&base, "ioctl-einval-reserved-1", F_RES1, 1, "__reserved[1] 1");
-	einval_case(&base, "ioctl-einval-reserved-2", F_RES2, 1ULL << 63, "__reserved[2] 1<<63");
+	einval_case(&base, "ioctl-einval-keyframe-above-max", F_KEYFRAME, MONSTER_KEYFRAME_MAX + 1,
+		    "keyframe MONSTER_KEYFRAME_MAX+1");
+	einval_case(&base, "ioctl-einval-threads-above-max", F_THREADS,
+		    MONSTER_SWEEP_THREADS_MAX + 1, "sweep_threads MONSTER_SWEEP_THREADS_MAX+1");
+	einval_case(&base, "ioctl-einval-pad2", F_PAD2, 1, "__pad2 1");
+	einval_case(&base, "ioctl-einval-events-sample", F_EVENTS, MONSTER_EVENT(MONSTER_KIND_SAMPLE),
+		    "events: the sample bit");
+	einval_case(&base, "ioctl-einval-events-unknown", F_EVENTS, 1ULL << 31,
+		    "events: an undefined kind");
 
 	/* nothing of an invalid SET applies, not even its valid fields */
 	c = base;

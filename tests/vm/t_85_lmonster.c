@@ -9,9 +9,12 @@
  * garbage tail, and its error messages. monsterctl, when the guest has it
  * (run-vm.sh --add build/tools/monsterctl.static:/bin/monsterctl, or
  * $MONSTERCTL): every subcommand end to end, including bad input, a busy
- * ring, an unprivileged user and an unloaded module. And the example
- * consumer built with `pkg-config --static` (build/unit/example_consumer.static,
- * `make vm-lib-extras`) consuming live samples, when the guest has it.
+ * ring, an unprivileged user and an unloaded module, and events: set
+ * events= and the fault filters on the device, `monsterctl events --json`
+ * parsed back while a child forks, execs and exits, the per-kind status
+ * lines. And the example consumer built with `pkg-config --static`
+ * (build/unit/example_consumer.static, `make vm-lib-extras`) consuming live
+ * samples, when the guest has it.
  *
  * Linked statically with liblmonster.a and json-c, whose parser reads
  * monsterctl's JSON back (the guest has no libc and no python).
@@ -22,6 +25,7 @@
 #include <poll.h>
 #include <stdarg.h>
 #include <stdlib.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -539,28 +543,41 @@ static bool code_points_to_bytes(const char *utf8, size_t len, char *out, size_t
 	return i == len;
 }
 
+/* One line of monsterctl's JSON: strict, printable ASCII, the whole line one object; or NULL. */
+static struct json_object *parse_json_line(const char *line, size_t len)
+{
+	struct json_tokener *tok;
+	struct json_object *o = NULL;
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (line[i] < 0x20 || line[i] >= 0x7f)
+			return NULL;
+	tok = json_tokener_new();
+	if (!tok)
+		return NULL;
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
+	o = json_tokener_parse_ex(tok, line, (int)len);
+	if (o && (json_tokener_get_parse_end(tok) != len ||
+		  !json_object_is_type(o, json_type_object))) {
+		json_object_put(o);
+		o = NULL;
+	}
+	json_tokener_free(tok);
+	return o;
+}
+
 /* One line of dump --json: strict JSON, printable ASCII; the record's comm if its pid is pid. */
 static bool check_json_line(const char *line, size_t len, pid_t pid, char *comm, size_t size)
 {
-	struct json_tokener *tok = json_tokener_new();
-	struct json_object *o = NULL, *v;
-	bool ok = tok != NULL;
-	size_t i;
+	struct json_object *o = parse_json_line(line, len), *v;
+	bool ok = o && json_object_object_get_ex(o, "pid", &v) &&
+		  json_object_object_get_ex(o, "comm", NULL);
 
-	for (i = 0; ok && i < len; i++)
-		ok = line[i] >= 0x20 && line[i] < 0x7f;
-	if (ok) {
-		json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
-		o = json_tokener_parse_ex(tok, line, (int)len);
-		ok = o && json_tokener_get_parse_end(tok) == len &&
-		     json_object_object_get_ex(o, "pid", &v) &&
-		     json_object_object_get_ex(o, "comm", NULL);
-	}
 	if (ok && json_object_get_int64(v) == pid && json_object_object_get_ex(o, "comm", &v))
 		ok = code_points_to_bytes(json_object_get_string(v),
 					  (size_t)json_object_get_string_len(v), comm, size);
 	json_object_put(o);
-	json_tokener_free(tok);
 	return ok;
 }
 
@@ -605,6 +622,249 @@ static void test_ctl_json_comm(void)
 		 "invalid UTF-8: exit %d, %u lines, %u not strict printable-ASCII JSON, comm %s",
 		 (int)pid, pid < 0 ? " (the kernel changed the name)" : "", rc, lines, bad,
 		 strcmp(comm, odd_comm) ? "differs or missing" : "read back byte for byte");
+}
+
+/* ---- events through monsterctl ---- */
+
+#define STORM_EXIT	3	/* the status the storm's short-lived children exit with */
+
+/* Over and over: fork and exec monsterctl --version, fork a child that exits with STORM_EXIT. */
+static int event_storm_child(void *arg)
+{
+	int null = open("/dev/null", O_WRONLY | O_CLOEXEC);
+	pid_t p;
+
+	(void)arg;
+	vt_child_ready();
+	for (;;) {
+		p = fork();
+		if (p == 0) {
+			if (null >= 0)
+				dup2(null, STDOUT_FILENO);
+			execl(ctl, ctl, "--version", (char *)NULL);
+			_exit(127);
+		}
+		if (p > 0)
+			waitpid(p, NULL, 0);
+		p = fork();
+		if (p == 0)
+			_exit(STORM_EXIT);
+		if (p > 0)
+			waitpid(p, NULL, 0);
+		th_sleep_ms(20);
+	}
+	return 0;
+}
+
+/* Page faults, over and over: fresh anonymous pages touched and dropped. */
+static int fault_child(void *arg)
+{
+	const size_t pages = 32, page = (size_t)sysconf(_SC_PAGESIZE);
+	size_t i;
+
+	(void)arg;
+	vt_child_ready();
+	for (;;) {
+		char *m = mmap(NULL, pages * page, PROT_READ | PROT_WRITE,
+			       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+		if (m != MAP_FAILED) {
+			for (i = 0; i < pages; i++)
+				m[i * page] = 1;
+			munmap(m, pages * page);
+		}
+		th_sleep_ms(5);
+	}
+	return 0;
+}
+
+static bool json_has(struct json_object *o, const char *const *keys, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (!json_object_object_get_ex(o, keys[i], NULL))
+			return false;
+	return true;
+}
+
+static const char *json_str(struct json_object *o, const char *key)
+{
+	struct json_object *v;
+
+	return json_object_object_get_ex(o, key, &v) && json_object_is_type(v, json_type_string) ?
+	       json_object_get_string(v) : "";
+}
+
+static int64_t json_int(struct json_object *o, const char *key)
+{
+	struct json_object *v;
+
+	return json_object_object_get_ex(o, key, &v) ? json_object_get_int64(v) : INT64_MIN;
+}
+
+/* What the lines of events --json held, and the first thing wrong with them. */
+struct event_lines {
+	unsigned int lines, bad, kinds_seen;	/* kinds_seen: MONSTER_EVENT() bits */
+	bool exec_of_ctl, exit_of_storm, fork_by_storm;
+	bool all_of_tgid, hex_addresses;
+	char first_bad[200];
+};
+
+static const char *const head_keys[] = { "ring", "prime", "seq", "kind", "timestamp_ns", "pid",
+					 "tgid", "cpu", "flags", "shard", "hecke", "comm" };
+static const char *const fork_keys[] = { "parent_pid", "parent_tgid", "child_start_ns",
+					 "parent_start_ns", "thread" };
+static const char *const exec_keys[] = { "old_pid", "filename" };
+static const char *const exit_keys[] = { "exit_code", "signal", "utime_ns", "stime_ns",
+					 "runtime_ns", "min_flt", "maj_flt", "nvcsw", "nivcsw",
+					 "peak_rss_bytes", "start_time_ns", "thread", "group_exit" };
+static const char *const fault_keys[] = { "address", "ip", "error_code", "user", "hidden" };
+
+/* One line of events --json: the header, the kind's fields, what it says about storm. */
+static void check_event(struct json_object *o, pid_t storm, struct event_lines *el)
+{
+	const char *kind = json_str(o, "kind"), *base = strrchr(ctl, '/');
+	bool ok = json_has(o, head_keys, TH_ARRAY_SIZE(head_keys));
+
+	base = base ? base + 1 : ctl;
+	if (ok && !strcmp(kind, "fork")) {
+		ok = json_has(o, fork_keys, TH_ARRAY_SIZE(fork_keys));
+		el->fork_by_storm |= json_int(o, "parent_tgid") == storm;
+		el->kinds_seen |= MONSTER_EVENT(MONSTER_KIND_FORK);
+	} else if (ok && !strcmp(kind, "exec")) {
+		ok = json_has(o, exec_keys, TH_ARRAY_SIZE(exec_keys));
+		/* the comm after the exec: the file's base name */
+		el->exec_of_ctl |= !strcmp(json_str(o, "filename"), ctl) &&
+				   !strncmp(json_str(o, "comm"), base, 15);
+		el->kinds_seen |= MONSTER_EVENT(MONSTER_KIND_EXEC);
+	} else if (ok && !strcmp(kind, "exit")) {
+		ok = json_has(o, exit_keys, TH_ARRAY_SIZE(exit_keys)) &&
+		     json_int(o, "exit_code") >= -1 && json_int(o, "exit_code") <= 255;
+		el->exit_of_storm |= json_int(o, "exit_code") == STORM_EXIT &&
+				     json_int(o, "signal") == 0 &&
+				     !strcmp(json_str(o, "comm"), "monster-storm");
+		el->kinds_seen |= MONSTER_EVENT(MONSTER_KIND_EXIT);
+	} else if (ok && !strcmp(kind, "fault")) {
+		ok = json_has(o, fault_keys, TH_ARRAY_SIZE(fault_keys));
+		el->all_of_tgid &= json_int(o, "tgid") == storm;
+		el->hex_addresses &= !strncmp(json_str(o, "address"), "0x", 2) &&
+				     !strncmp(json_str(o, "ip"), "0x", 2);
+		el->kinds_seen |= MONSTER_EVENT(MONSTER_KIND_FAULT);
+	} else {
+		ok = false;
+	}
+	if (!ok && !el->bad++)
+		snprintf(el->first_bad, sizeof(el->first_bad), "%s",
+			 json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+}
+
+/* Read /tmp/ctl.out, monsterctl events --json's lines. */
+static void read_event_lines(pid_t storm, struct event_lines *el)
+{
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t len;
+	FILE *f = fopen("/tmp/ctl.out", "r");
+
+	memset(el, 0, sizeof(*el));
+	el->all_of_tgid = el->hex_addresses = true;
+	while (f && (len = getline(&line, &cap, f)) > 0) {
+		struct json_object *o = parse_json_line(line, (size_t)len - (line[len - 1] == '\n'));
+
+		el->lines++;
+		if (o)
+			check_event(o, storm, el);
+		else if (!el->bad++)
+			snprintf(el->first_bad, sizeof(el->first_bad), "not one strict printable-"
+				 "ASCII JSON object: %.150s", line);
+		json_object_put(o);
+	}
+	free(line);
+	if (f)
+		fclose(f);
+}
+
+static void test_ctl_events(void)
+{
+	struct monster_kind_stats ks;
+	struct event_lines el;
+	struct lmonster *c = NULL;
+	char arg[32], want[96];
+	pid_t storm;
+	int rc, ret;
+
+	vt_watchdog(150);
+	if (lmonster_open(NULL, LMONSTER_OPEN_CONTROL, &c)) {
+		th_fail("ctl-events", "cannot open the device for control");
+		return;
+	}
+	rc = run_ctl(-1, "set", "events=fork,exec,exit", NULL);
+	th_check(rc == 0 && strstr(ctl_out, "monster: Events: fork,exec,exit\n"), "ctl-set-events",
+		 "exit %d: %s%s", rc, ctl_out, ctl_err);
+	lmonster_start(c);	/* events are recorded while the sampler runs */
+	ret = lmonster_kind_stats(c, &ks);
+	th_check(ret == 0 && ks.events == (MONSTER_EVENT(MONSTER_KIND_FORK) |
+		 MONSTER_EVENT(MONSTER_KIND_EXEC) | MONSTER_EVENT(MONSTER_KIND_EXIT)),
+		 "lib-kind-stats-events", "running: kind_stats %d (%s), recording %#x of %#x "
+		 "available", ret, lmonster_strerror(ret), ks.events, ks.events_available);
+	storm = vt_spawn("monster-storm", event_storm_child, NULL, true);
+	rc = run_ctl(-1, "events", "--count", "150", "--seconds", "60", "--json", NULL);
+	read_event_lines(storm, &el);
+	th_check(storm > 0 && rc == 0 && el.lines == 150 && !el.bad && !ctl_err[0],
+		 "ctl-events-json", "exit %d, %u lines, %u wrong%s%s%s", rc, el.lines, el.bad,
+		 el.bad ? ": " : "", el.first_bad, ctl_err);
+	th_check(el.exec_of_ctl && el.exit_of_storm && el.fork_by_storm, "ctl-events-storm",
+		 "of a child's storm: a fork by it %s, an exec of %s with that comm %s, an exit "
+		 "with status %d %s", el.fork_by_storm ? "seen" : "missing", ctl,
+		 el.exec_of_ctl ? "seen" : "missing", STORM_EXIT,
+		 el.exit_of_storm ? "seen" : "missing");
+	rc = run_ctl(-1, "events", "--kind", "exit", "--pid", "1", "--seconds", "0.5", NULL);
+	th_check(rc == 0 && count_lines(ctl_out, "RING PRIME") == 1 && one_line(ctl_out),
+		 "ctl-events-pid-filter", "exit %d: init does not exit: the header only (%s%s)", rc,
+		 ctl_out, ctl_err);
+	vt_kill(storm);
+	rc = run_ctl(-1, "status", NULL);
+	th_check(rc == 0 && strstr(ctl_out, "\nEvents: fork,exec,exit\n") &&
+		 strstr(ctl_out, "\nEvents this kernel can record: ") &&
+		 strstr(ctl_out, "\nKind sample: ") && !strstr(ctl_out, "\nKind fork: 0 records") &&
+		 strstr(ctl_out, "\nKind fork: ") && !strstr(ctl_out, "\nKind exec: 0 records") &&
+		 strstr(ctl_out, "\nKind exec: ") && !strstr(ctl_out, "\nKind exit: 0 records") &&
+		 strstr(ctl_out, "\nKind exit: ") && strstr(ctl_out, "\nKind reclaim: 0 records"),
+		 "ctl-status-kinds", "exit %d: %.600s", rc, ctl_out);
+
+	/* faults of one process, one in two */
+	storm = vt_spawn("monster-faults", fault_child, NULL, true);
+	snprintf(arg, sizeof(arg), "fault_tgid=%d", (int)storm);
+	rc = run_ctl(-1, "set", "events=fault", arg, "fault_every=2", NULL);
+	snprintf(want, sizeof(want), "Events: fault; faults of process %d, one in 2\n",
+		 (int)storm);
+	th_check(storm > 0 && rc == 0 && strstr(ctl_out, want), "ctl-set-fault-filter",
+		 "exit %d: %s%s", rc, ctl_out, ctl_err);
+	rc = run_ctl(-1, "events", "--kind", "fault", "--count", "20", "--seconds", "60",
+		     "--json", NULL);
+	read_event_lines(storm, &el);
+	th_check(rc == 0 && el.lines == 20 && !el.bad && el.all_of_tgid && el.hex_addresses &&
+		 el.kinds_seen == MONSTER_EVENT(MONSTER_KIND_FAULT), "ctl-events-faults",
+		 "exit %d, %u lines, %u wrong%s%s; all of tgid %d: %s, addresses in hex: %s", rc,
+		 el.lines, el.bad, el.bad ? ": " : "", el.first_bad, (int)storm,
+		 el.all_of_tgid ? "yes" : "no", el.hex_addresses ? "yes" : "no");
+	vt_kill(storm);
+	ret = lmonster_kind_stats(c, &ks);
+	rc = run_ctl(-1, "status", NULL);
+	snprintf(want, sizeof(want), "\nFaults: %llu seen, ", (unsigned long long)ks.faults_seen);
+	th_check(ret == 0 && ks.faults_filtered > 0 && ks.faults_filtered < ks.faults_seen &&
+		 rc == 0 && strstr(ctl_out, "\nFaults: ") && strstr(ctl_out, "filtered out\n"),
+		 "ctl-status-faults", "kind_stats: %llu faults seen, %llu filtered out; status "
+		 "exit %d", (unsigned long long)ks.faults_seen,
+		 (unsigned long long)ks.faults_filtered, rc);
+	lmonster_stop(c);
+	rc = run_ctl(-1, "set", "events=none", "fault_tgid=0", "fault_every=0", NULL);
+	ret = lmonster_kind_stats(c, &ks);
+	th_check(rc == 0 && !strstr(ctl_out, "Events:") && ret == 0 && ks.events == 0,
+		 "ctl-set-events-none", "exit %d (%s%s), recording %#x", rc, ctl_out, ctl_err,
+		 ks.events);
+	lmonster_close(c);
 }
 
 static void test_monsterctl(void)
@@ -671,6 +931,19 @@ static void test_monsterctl(void)
 	th_check(rc == 0, "ctl-stop", "exit %d", rc);
 	rc = run_ctl(-1, "stop", NULL);
 	th_check(rc == 0, "ctl-stop-stopped", "exit %d", rc);
+	rc = run_ctl(-1, "set", "changed_only=1", "keyframe=5", "sweep_threads=2", NULL);
+	th_check(rc == 0 && strstr(ctl_out, "changed tasks only, every task every 5 sweeps; "
+				   "threads 2"), "ctl-set-sweep-mode", "exit %d: %s%s", rc, ctl_out,
+		 ctl_err);
+	rc = run_ctl(-1, "stats", "--json", NULL);
+	th_check(rc == 0 && strstr(ctl_out, "\"changed_only\":true") &&
+		 strstr(ctl_out, "\"keyframe\":5") && strstr(ctl_out, "\"sweep_threads\":2"),
+		 "ctl-stats-sweep-mode", "exit %d: %.200s", rc, ctl_out);
+	rc = run_ctl(-1, "set", "keyframe=100001", NULL);
+	ctl_fails(rc, 2, "ctl-set-bad-keyframe", "keyframe must be 0");
+	rc = run_ctl(-1, "set", "changed_only=0", "keyframe=0", "sweep_threads=0", NULL);
+	th_check(rc == 0 && !strstr(ctl_out, "Sweeps:"), "ctl-set-sweep-mode-off", "exit %d: %s%s",
+		 rc, ctl_out, ctl_err);
 	rc = run_ctl(-1, "set", "slots=128", "scope=thread", NULL);
 	th_check(rc == 0 && strstr(ctl_out, "128 slots per ring") && strstr(ctl_out, "scope thread"),
 		 "ctl-set-slots-scope", "exit %d: %s%s", rc, ctl_out, ctl_err);
@@ -679,6 +952,7 @@ static void test_monsterctl(void)
 	th_check(rc == 0, "ctl-set-restore", "exit %d: %s", rc, ctl_err);
 	rc = run_ctl(-1, "reset", NULL);
 	th_check(rc == 0, "ctl-reset", "exit %d", rc);
+	test_ctl_events();
 	if (others_can_traverse("ctl-unprivileged")) {
 		rc = run_ctl(65534, "status", NULL);
 		ctl_fails(rc, 1, "ctl-unprivileged", "permission denied");

@@ -264,11 +264,15 @@ static int model_set_config(const struct model *m, const struct monster_config *
 	bool node_ok = c->numa_node == -1 || (c->numa_node == 0 && m->node0_ok);
 
 	*resize = false;
-	if (c->flags || c->__pad || c->__reserved[0] || c->__reserved[1] || c->__reserved[2])
+	if ((c->flags & ~MONSTER_CF_ALL) || c->__pad || c->__pad2 ||
+	    (c->events & ~MONSTER_EVENTS_ALL))
 		return EINVAL;
 	if (c->rate_hz < MONSTER_RATE_MIN || c->rate_hz > MONSTER_RATE_MAX ||
-	    c->scope > MONSTER_SCOPE_THREAD || !slots_ok(c->ring_slots) || !node_ok)
+	    c->scope > MONSTER_SCOPE_THREAD || !slots_ok(c->ring_slots) || !node_ok ||
+	    c->keyframe > MONSTER_KEYFRAME_MAX || c->sweep_threads > MONSTER_SWEEP_THREADS_MAX)
 		return EINVAL;
+	if (c->sweep_threads != m->cfg.sweep_threads && m->running)
+		return EBUSY;
 	if (c->ring_slots != m->cfg.ring_slots || c->numa_node != m->cfg.numa_node) {
 		*resize = true;
 		if (m->running || m->nopen > 1 || m->mapped)
@@ -281,6 +285,12 @@ static void model_apply(struct model *m, const struct monster_config *c, bool re
 {
 	m->cfg.rate_hz = c->rate_hz;
 	m->cfg.scope = c->scope;
+	m->cfg.flags = c->flags;
+	m->cfg.keyframe = c->keyframe;
+	m->cfg.sweep_threads = c->sweep_threads;
+	m->cfg.events = c->events;
+	m->cfg.fault_tgid = c->fault_tgid;
+	m->cfg.fault_every = c->fault_every;
 	if (resize) {
 		m->cfg.ring_slots = c->ring_slots;
 		m->cfg.numa_node = c->numa_node;
@@ -299,7 +309,7 @@ static void random_config(struct th_rng *r, const struct model *m, struct monste
 
 	*c = m->cfg;
 	for (i = 0; i < n; i++) {
-		switch (th_below(r, 9)) {
+		switch (th_below(r, 12)) {
 		case 0: c->rate_hz = th_below(r, 3) ? rates[th_below(r, TH_ARRAY_SIZE(rates))]
 						    : (uint32_t)th_rand(r);
 			break;
@@ -313,7 +323,16 @@ static void random_config(struct th_rng *r, const struct model *m, struct monste
 			break;
 		case 4: c->flags = (uint32_t)1 << th_below(r, 32); break;
 		case 5: c->__pad = (uint32_t)th_rand(r) | 1; break;
-		case 6: c->__reserved[th_below(r, 3)] = th_rand(r) | 1; break;
+		case 6: c->__pad2 = (uint32_t)th_rand(r) | 1; break;
+		case 11: c->events = th_below(r, 2) ? (uint32_t)th_below(r, 64) & MONSTER_EVENTS_ALL
+						    : (uint32_t)th_rand(r);
+			break;
+		case 9: c->keyframe = th_below(r, 2) ? (uint32_t)th_below(r, 200)
+						     : (uint32_t)th_rand(r);
+			break;
+		case 10: c->sweep_threads = th_below(r, 2) ? (uint32_t)th_below(r, 4)
+							   : (uint32_t)th_rand(r);
+			break;
 		case 7: c->rate_hz = 1 + (uint32_t)th_below(r, 2000); break;	/* valid and tame */
 		default: c->scope = (uint32_t)th_below(r, 2); break;
 		}

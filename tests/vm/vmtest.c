@@ -535,55 +535,86 @@ void vt_seq_add(struct vt_seq *q, unsigned int r, uint64_t seq)
 
 const char *const vt_bad_names[VT_BAD_NR] = {
 	"shard-rule", "shard-is-ring", "hecke", "state-range", "comm-nul", "cpu-time-sum",
-	"flags-known", "timestamp-past", "no-kernel-addr", "kthread-zero-regs", "pad-zero",
+	"flags-known", "timestamp-past", "no-kernel-addr", "kthread-zero-regs", "kind-known",
 	"cpu-range", "seq-ge-index", "pid-tgid", "noregs-zero",
 };
 
 #define VT_KERNEL_HALF 0xffff800000000000ULL
 #define VT_KNOWN_FLAGS (MONSTER_SF_KTHREAD | MONSTER_SF_NO_REGS | MONSTER_SF_THREAD | \
-			MONSTER_SF_EXITING)
+			MONSTER_SF_EXITING | MONSTER_SF_KEYFRAME | MONSTER_SF_SYSCALL_MASK)
+#define VT_EVENT_FLAGS (MONSTER_EF_THREAD | MONSTER_EF_KERNEL | MONSTER_EF_HIDDEN | \
+			MONSTER_EF_GROUP_EXIT)
 
-unsigned int vt_validate(const struct vt_dev *d, unsigned int ring, uint64_t idx,
-			 const struct monster_sample *s, uint64_t now_ns, int scope)
+/* The rules every kind of record keeps; an event's shard comes from its payload. */
+static unsigned int vt_validate_common(unsigned int ring, uint64_t idx,
+				       const struct monster_sample *s, uint64_t now_ns, long ncpus)
 {
-	static long ncpus;
-	uint64_t combined = monster_sample_combined(s);
-	uint64_t regs = s->rip | s->rsp | s->rax | s->rbx | s->rcx | s->rdx;
+	uint64_t combined = monster_record_combined(s);
 	unsigned int bad = 0;
 
-	(void)d;
-	if (!ncpus)
-		ncpus = sysconf(_SC_NPROCESSORS_CONF);
-	if (!now_ns)
-		now_ns = th_now_ns();
 	if (s->shard != monster_shard(combined))
 		bad |= VT_BAD_SHARD;
 	if (s->shard != ring)
 		bad |= VT_BAD_RING;
 	if (s->shard >= MONSTER_NR_RINGS || s->hecke != monster_hecke(combined, s->shard))
 		bad |= VT_BAD_HECKE;
-	if (s->state >= strlen(MONSTER_STATE_CHARS))
-		bad |= VT_BAD_STATE;
 	if (!memchr(s->comm, 0, sizeof(s->comm)))
 		bad |= VT_BAD_COMM;
+	if (s->timestamp_ns == 0 || s->timestamp_ns > now_ns)
+		bad |= VT_BAD_TS;
+	if (ncpus > 0 && s->cpu >= (uint64_t)ncpus)
+		bad |= VT_BAD_CPU;
+	if (s->seq < idx)
+		bad |= VT_BAD_SEQIDX;
+	return bad;
+}
+
+/* An event: a known kind, known flags, a fault's kernel values hidden or not shown. */
+static unsigned int vt_validate_event(const struct monster_sample *s)
+{
+	const struct monster_event *e = (const struct monster_event *)s;
+	unsigned int bad = 0;
+
+	if (e->kind >= MONSTER_NR_KINDS || e->kind == MONSTER_KIND_CUDA)
+		bad |= VT_BAD_KIND;
+	if (e->flags & ~(uint32_t)VT_EVENT_FLAGS)
+		bad |= VT_BAD_FLAGS;
+	if (e->kind == MONSTER_KIND_FAULT && (e->flags & MONSTER_EF_HIDDEN) &&
+	    (e->fault.address >= VT_KERNEL_HALF || e->fault.ip >= VT_KERNEL_HALF))
+		bad |= VT_BAD_KADDR;
+	if (e->kind == MONSTER_KIND_FAULT && !(e->flags & MONSTER_EF_KERNEL) &&
+	    e->fault.ip >= VT_KERNEL_HALF)
+		bad |= VT_BAD_KADDR;
+	return bad;
+}
+
+unsigned int vt_validate(const struct vt_dev *d, unsigned int ring, uint64_t idx,
+			 const struct monster_sample *s, uint64_t now_ns, int scope)
+{
+	static long ncpus;
+	uint64_t regs = s->rip | s->rsp | s->rax | s->rbx | s->rcx | s->rdx;
+	unsigned int bad;
+
+	(void)d;
+	if (!ncpus)
+		ncpus = sysconf(_SC_NPROCESSORS_CONF);
+	if (!now_ns)
+		now_ns = th_now_ns();
+	bad = vt_validate_common(ring, idx, s, now_ns, ncpus);
+	if (s->kind != MONSTER_KIND_SAMPLE)
+		return bad | vt_validate_event(s);
+	if (s->state >= strlen(MONSTER_STATE_CHARS))
+		bad |= VT_BAD_STATE;
 	if (s->cpu_time_ns != s->utime_ns + s->stime_ns)
 		bad |= VT_BAD_CPUSUM;
 	if (s->flags & ~(uint32_t)VT_KNOWN_FLAGS)
 		bad |= VT_BAD_FLAGS;
-	if (s->timestamp_ns == 0 || s->timestamp_ns > now_ns)
-		bad |= VT_BAD_TS;
 	if (!(s->flags & MONSTER_SF_KTHREAD) && (s->rip >= VT_KERNEL_HALF || s->rsp >= VT_KERNEL_HALF))
 		bad |= VT_BAD_KADDR;
 	if ((s->flags & MONSTER_SF_KTHREAD) && (regs || s->mem_bytes))
 		bad |= VT_BAD_KTHREAD;
 	if ((s->flags & MONSTER_SF_NO_REGS) && regs)
 		bad |= VT_BAD_NOREGS;
-	if (s->__pad0)
-		bad |= VT_BAD_PAD;
-	if (ncpus > 0 && s->cpu >= (uint64_t)ncpus)
-		bad |= VT_BAD_CPU;
-	if (s->seq < idx)
-		bad |= VT_BAD_SEQIDX;
 	if (s->pid == 0 || s->tgid == 0)
 		bad |= VT_BAD_PIDS;
 	if (scope == MONSTER_SCOPE_PROCESS &&
@@ -833,6 +864,46 @@ static int vt_variety_main(void *arg)
 		unsigned int depth = (unsigned int)th_below(&r, 4096) & ~15U;
 
 		vt_vary_sleep(depth, 3000000 + th_below(&r, 5000000));
+	}
+	return 0;
+}
+
+int vt_child_spin(void *arg)
+{
+	volatile uint64_t x = 0;
+
+	(void)arg;
+	vt_child_ready();
+	for (;;)
+		x++;
+	return 0;
+}
+
+int vt_child_pause(void *arg)
+{
+	(void)arg;
+	vt_child_ready();
+	for (;;)
+		pause();
+	return 0;
+}
+
+int vt_child_fault(void *arg)
+{
+	const size_t len = (arg ? *(const unsigned int *)arg : 2U) << 20;
+
+	vt_child_ready();
+	for (;;) {
+		char *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+			       -1, 0);
+		size_t off;
+
+		if (p == MAP_FAILED)
+			continue;
+		madvise(p, len, MADV_NOHUGEPAGE);
+		for (off = 0; off < len; off += 4096)
+			p[off] = 1;
+		munmap(p, len);
 	}
 	return 0;
 }

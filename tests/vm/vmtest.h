@@ -187,7 +187,7 @@ enum {
 	VT_BAD_TS = 1 << 7,		/* timestamp_ns 0 or in the future */
 	VT_BAD_KADDR = 1 << 8,		/* user task with a kernel-half rip/rsp */
 	VT_BAD_KTHREAD = 1 << 9,	/* kernel thread with registers or memory */
-	VT_BAD_PAD = 1 << 10,		/* __pad0 != 0 */
+	VT_BAD_KIND = 1 << 10,		/* not a record kind the driver writes */
 	VT_BAD_CPU = 1 << 11,		/* cpu >= configured CPUs */
 	VT_BAD_SEQIDX = 1 << 12,	/* seq < index in the ring (seq = index + drops) */
 	VT_BAD_PIDS = 1 << 13,		/* pid 0, tgid 0, or (process scope) pid != tgid */
@@ -248,6 +248,16 @@ void vt_sleeping_threads(int n, volatile int *started, volatile int *err)
  * sweep: records in every ring even on an idle machine.
  */
 void vt_spawn_variety(int n);
+
+/*
+ * Bodies for vt_spawn() children that report ready and then, until killed:
+ * spin on the CPU; sleep in pause(); or fault fresh pages in and give them
+ * back (mmap, one write per page, munmap; no huge pages), arg pointing at
+ * the size in MiB (NULL: 2).
+ */
+int vt_child_spin(void *arg);
+int vt_child_pause(void *arg);
+int vt_child_fault(void *arg);
 
 /* ---- /proc and files ------------------------------------------------------------------ */
 

@@ -12,7 +12,8 @@
 #include "monsterctl.h"
 #include "parse_num.h"
 
-#define SET_KEYS "rate, scope, slots, node"
+#define SET_KEYS "rate, scope, slots, node, changed_only, keyframe, sweep_threads, events, " \
+		 "fault_tgid, fault_every"
 
 static int parse_rate(const char *s, unsigned int *rate)
 {
@@ -135,7 +136,11 @@ const struct command cmd_reset = {
 
 /* ---- set ---- */
 
-enum { HAVE_RATE = 1, HAVE_SCOPE = 2, HAVE_SLOTS = 4, HAVE_NODE = 8 };
+enum {
+	HAVE_RATE = 1, HAVE_SCOPE = 2, HAVE_SLOTS = 4, HAVE_NODE = 8, HAVE_CHANGED = 16,
+	HAVE_KEYFRAME = 32, HAVE_THREADS = 64, HAVE_EVENTS = 128, HAVE_FAULT_TGID = 256,
+	HAVE_FAULT_EVERY = 512,
+};
 
 /* The new values of a set: the fields of cfg that have names (HAVE_*). */
 struct settings {
@@ -179,6 +184,76 @@ static int set_node(const char *val, struct settings *s)
 	return 0;
 }
 
+static int set_changed_only(const char *val, struct settings *s)
+{
+	if (!strcmp(val, "1"))
+		s->cfg.flags |= MONSTER_CF_CHANGED_ONLY;
+	else if (!strcmp(val, "0"))
+		s->cfg.flags &= ~MONSTER_CF_CHANGED_ONLY;
+	else
+		return usage_error("changed_only must be 0 or 1 (got '%s')", val);
+	return 0;
+}
+
+static int set_keyframe(const char *val, struct settings *s)
+{
+	unsigned long v;
+
+	if (parse_ulong(val, 0, UINT32_MAX, &v) || !monster_keyframe_valid((__u32)v))
+		return usage_error("keyframe must be 0 (default: %u) or a sweep count up to %u "
+				   "(got '%s')", MONSTER_KEYFRAME_DEFAULT, MONSTER_KEYFRAME_MAX, val);
+	s->cfg.keyframe = (__u32)v;
+	return 0;
+}
+
+static int set_sweep_threads(const char *val, struct settings *s)
+{
+	unsigned long v;
+
+	if (parse_ulong(val, 0, UINT32_MAX, &v) || !monster_sweep_threads_valid((__u32)v))
+		return usage_error("sweep_threads must be 0 (as many as needed) or 1..%u (got '%s')",
+				   MONSTER_SWEEP_THREADS_MAX, val);
+	s->cfg.sweep_threads = (__u32)v;
+	return 0;
+}
+
+static int set_events(const char *val, struct settings *s)
+{
+	if (!strcmp(val, "none"))
+		s->cfg.events = 0;
+	else if (kinds_value(val, MONSTER_EVENTS_ALL, &s->cfg.events))
+		return usage_error("events must be 'none', 'all' or a list of fork, exec, exit, "
+				   "fault, reclaim (got '%s')", val);
+	return 0;
+}
+
+/* A 32-bit count or id, 0 allowed: 0, or -1. */
+static int parse_u32(const char *val, __u32 *v)
+{
+	unsigned long x;
+
+	if (parse_ulong(val, 0, UINT32_MAX, &x))
+		return -1;
+	*v = (__u32)x;
+	return 0;
+}
+
+static int set_fault_tgid(const char *val, struct settings *s)
+{
+	if (parse_u32(val, &s->cfg.fault_tgid))
+		return usage_error("fault_tgid must be 0 (every process) or a process id (got '%s')",
+				   val);
+	return 0;
+}
+
+static int set_fault_every(const char *val, struct settings *s)
+{
+	if (parse_u32(val, &s->cfg.fault_every))
+		return usage_error("fault_every must be 0 or 1 (every fault) or N, one fault in N "
+				   "(got '%s')", val);
+	return 0;
+}
+
 static const struct {
 	const char *name;
 	unsigned int bit;
@@ -188,6 +263,12 @@ static const struct {
 	{ "scope", HAVE_SCOPE, set_scope },
 	{ "slots", HAVE_SLOTS, set_slots },
 	{ "node", HAVE_NODE, set_node },
+	{ "changed_only", HAVE_CHANGED, set_changed_only },
+	{ "keyframe", HAVE_KEYFRAME, set_keyframe },
+	{ "sweep_threads", HAVE_THREADS, set_sweep_threads },
+	{ "events", HAVE_EVENTS, set_events },
+	{ "fault_tgid", HAVE_FAULT_TGID, set_fault_tgid },
+	{ "fault_every", HAVE_FAULT_EVERY, set_fault_every },
 };
 
 #define NR_SET_KEYS (sizeof(set_keys) / sizeof(set_keys[0]))
@@ -235,6 +316,19 @@ static int apply_settings(struct lmonster *h, const struct settings *s, struct m
 		cfg->ring_slots = s->cfg.ring_slots;
 	if (s->have & HAVE_NODE)
 		cfg->numa_node = s->cfg.numa_node;
+	if (s->have & HAVE_CHANGED)
+		cfg->flags = (cfg->flags & ~MONSTER_CF_CHANGED_ONLY) |
+			     (s->cfg.flags & MONSTER_CF_CHANGED_ONLY);
+	if (s->have & HAVE_KEYFRAME)
+		cfg->keyframe = s->cfg.keyframe;
+	if (s->have & HAVE_THREADS)
+		cfg->sweep_threads = s->cfg.sweep_threads;
+	if (s->have & HAVE_EVENTS)
+		cfg->events = s->cfg.events;
+	if (s->have & HAVE_FAULT_TGID)
+		cfg->fault_tgid = s->cfg.fault_tgid;
+	if (s->have & HAVE_FAULT_EVERY)
+		cfg->fault_every = s->cfg.fault_every;
 	return lmonster_set_config(h, cfg);
 }
 
@@ -260,12 +354,20 @@ static int run_set(struct lmonster *h, void *settings)
 	int ret = apply_settings(h, settings, &cfg);
 
 	if (ret)
-		return busy_error(ret, "slots and node change only while the sampler is stopped "
-				  "and no other program has %s open (%s stop; close consumers)",
-				  dev_name(), prog);
+		return busy_error(ret, "slots, node and sweep_threads change only while the sampler "
+				  "is stopped, slots and node also only while no other program has "
+				  "%s open (%s stop; close consumers)", dev_name(), prog);
 	fmt_node(node, sizeof(node), cfg.numa_node);
 	printf("monster: rate %u Hz, scope %s, %u slots per ring, NUMA node %s\n", cfg.rate_hz,
 	       scope_name(cfg.scope), cfg.ring_slots, node);
+	if ((cfg.flags & MONSTER_CF_CHANGED_ONLY) || cfg.keyframe || cfg.sweep_threads) {
+		fputs("monster: ", stdout);
+		print_sweep_mode(&cfg);
+	}
+	if (cfg.events || cfg.fault_tgid || cfg.fault_every) {
+		fputs("monster: ", stdout);
+		print_event_mode(&cfg);
+	}
 	return 0;
 }
 
@@ -274,15 +376,25 @@ static struct settings set_values;
 const struct command cmd_set = {
 	.name = "set",
 	.args = "KEY=VALUE...",
-	.summary = "change rate, scope, slots, node",
+	.summary = "change rate, scope, slots, node, sweep mode, events",
 	.help = "Change the configuration in one step; every value is checked before any is\n"
 		"applied. Keys:\n"
 		"  rate=HZ                 1..10000 samples per second\n"
 		"  scope=process|thread    one record per process or per thread\n"
 		"  slots=N                 records per ring, a power of two in 64..262144\n"
 		"  node=N|any              NUMA node for the ring memory\n"
+		"  changed_only=0|1        1: a task that has not run since the previous sweep\n"
+		"                          gets no record, but in every keyframe-th sweep\n"
+		"  keyframe=N              with changed_only, every Nth sweep writes every task\n"
+		"                          (0: every 100th)\n"
+		"  sweep_threads=N         threads a sweep may use (0: as many as keep it within\n"
+		"                          half a period, up to the CPUs)\n"
+		"  events=LIST|all|none    the events to record while the sampler runs: fork,\n"
+		"                          exec, exit, fault, reclaim (see monsterctl events)\n"
+		"  fault_tgid=N            fault events of process N only (0: of every process)\n"
+		"  fault_every=N           one fault event in N (0 or 1: every fault)\n"
 		"slots and node re-allocate the rings: only while the sampler is stopped and\n"
-		"no other program has the device open.\n",
+		"no other program has the device open; sweep_threads only while stopped.\n",
 	.parse = parse_set,
 	.open_flags = LMONSTER_OPEN_CONTROL,
 	.run = run_set,

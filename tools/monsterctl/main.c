@@ -15,7 +15,7 @@
 
 static const struct command *const commands[] = {
 	&cmd_info, &cmd_status, &cmd_start, &cmd_stop, &cmd_set, &cmd_stats, &cmd_reset,
-	&cmd_dump, &cmd_watch,
+	&cmd_dump, &cmd_events, &cmd_watch,
 };
 
 #define NR_COMMANDS (sizeof(commands) / sizeof(commands[0]))

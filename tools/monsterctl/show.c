@@ -15,6 +15,9 @@ static const struct {
 	const char *name;
 } feature_names[] = {
 	{ MONSTER_FEAT_SWEEP_HIST, "sweep_hist" },
+	{ MONSTER_FEAT_CHANGED_ONLY, "changed_only" },
+	{ MONSTER_FEAT_PARALLEL, "parallel" },
+	{ MONSTER_FEAT_EVENTS, "events" },
 };
 
 /* The names of the feature bits, in bit order; bits this build does not know in hex. */
@@ -97,6 +100,11 @@ void print_sampler_line(struct lmonster *h, const struct monster_stats *st,
 	       "%llu tasks in the last sweep\n", (unsigned long long)st->sweeps,
 	       (unsigned long long)st->overruns, ms(st->last_sweep_ns), ms(st->max_sweep_ns),
 	       (unsigned long long)st->last_sweep_tasks);
+	if ((cfg->flags & MONSTER_CF_CHANGED_ONLY) || cfg->keyframe || cfg->sweep_threads) {
+		print_sweep_mode(cfg);
+		printf("Last sweep: %llu unchanged tasks skipped, on %u threads\n",
+		       (unsigned long long)st->last_sweep_unchanged, st->last_sweep_threads);
+	}
 }
 
 /* The per-ring "Statistics" line, plus what was lost. */
@@ -110,15 +118,76 @@ void print_ring_line(const struct monster_ring_stats *r, unsigned int i, const d
 	printf("\n");
 }
 
+/* A kind's records and drops over all rings. */
+static void kind_totals(const struct monster_kind_stats *ks, unsigned int k, __u64 *produced,
+			__u64 *dropped)
+{
+	unsigned int i;
+
+	*produced = *dropped = 0;
+	for (i = 0; i < MONSTER_NR_RINGS; i++) {
+		*produced += ks->produced[k][i];
+		*dropped += ks->dropped[k][i];
+	}
+}
+
+/* Whether a record of another kind than a sample was ever counted. */
+static bool any_events(const struct monster_kind_stats *ks)
+{
+	__u64 produced, dropped;
+	unsigned int k;
+
+	for (k = 0; k < MONSTER_NR_KINDS; k++) {
+		kind_totals(ks, k, &produced, &dropped);
+		if (k != MONSTER_KIND_SAMPLE && produced)
+			return true;
+	}
+	return false;
+}
+
+/* What is recorded and a line per kind, once events are on or were recorded. */
+static void print_kind_lines(struct lmonster *h, const struct monster_kind_stats *ks,
+			     const struct monster_config *cfg)
+{
+	__u64 produced, dropped;
+	char kinds[96];
+	unsigned int k;
+
+	if (!ks->events && !cfg->events && !any_events(ks))
+		return;
+	if (!is_file_set(h)) {
+		print_event_mode(cfg);
+		fmt_kinds(kinds, sizeof(kinds), ks->events_available);
+		printf("Events this kernel can record: %s\n", kinds);
+		if (ks->faults_seen || (ks->events & MONSTER_EVENT(MONSTER_KIND_FAULT)))
+			printf("Faults: %llu seen, %llu filtered out\n",
+			       (unsigned long long)ks->faults_seen,
+			       (unsigned long long)ks->faults_filtered);
+	}
+	for (k = 0; k < MONSTER_NR_KINDS; k++) {
+		kind_totals(ks, k, &produced, &dropped);
+		if (kind_name(k))
+			printf("Kind %s: %llu records, dropped %llu\n", kind_name(k),
+			       (unsigned long long)produced, (unsigned long long)dropped);
+		else if (produced)
+			printf("Kind %u: %llu records, dropped %llu\n", k,
+			       (unsigned long long)produced, (unsigned long long)dropped);
+	}
+}
+
 static int run_status(struct lmonster *h, void *ctx)
 {
 	struct monster_stats st;
 	struct monster_config cfg;
+	struct monster_kind_stats ks;
 	__u64 total = 0, dropped = 0;
 	unsigned int i;
+	bool have_kinds;
 	int ret = get_stats_config(h, &st, &cfg);
 
 	(void)ctx;
+	if (!ret)
+		ret = get_kind_stats(h, &ks, &have_kinds);
 	if (ret)
 		return ret;
 	for (i = 0; i < MONSTER_NR_RINGS; i++) {
@@ -129,6 +198,8 @@ static int run_status(struct lmonster *h, void *ctx)
 	print_sampler_line(h, &st, &cfg);
 	printf("Total samples: %llu (dropped %llu)\n", (unsigned long long)total,
 	       (unsigned long long)dropped);
+	if (have_kinds)
+		print_kind_lines(h, &ks, &cfg);
 	for (i = 0; i < MONSTER_NR_RINGS; i++)
 		print_ring_line(&st.ring[i], i, NULL);
 	return 0;
@@ -140,7 +211,11 @@ const struct command cmd_status = {
 	.summary = "sampler state and per-ring statistics",
 	.help = "Show the sampler's state and, per ring, its statistics line:\n"
 		"  Prime  2 (shard  0): N samples, ring: FILL/SLOTS, dropped D\n"
-		"plus sweeps, overruns, last and max sweep time and the rate.\n",
+		"plus sweeps, overruns, last and max sweep time and the rate. Once events are\n"
+		"recorded (or were), also the kinds being recorded, the faults seen and\n"
+		"filtered out, and per kind:\n"
+		"  Kind fork: N records, dropped D\n"
+		"(a ring's N samples count every record in it, samples and events alike).\n",
 	.open_flags = LMONSTER_OPEN_CONTROL,
 	.run = run_status,
 };
@@ -148,7 +223,7 @@ const struct command cmd_status = {
 /* ---- stats ---- */
 
 static void print_stats_text(struct lmonster *h, const struct monster_stats *st,
-			     const struct monster_config *cfg)
+			     const struct monster_config *cfg, const struct monster_kind_stats *ks)
 {
 	unsigned int i;
 
@@ -156,6 +231,8 @@ static void print_stats_text(struct lmonster *h, const struct monster_stats *st,
 	printf("Sweep time: mean %.3f ms; %llu samples in all\n",
 	       st->sweeps ? ms(st->total_sweep_ns) / (double)st->sweeps : 0.0,
 	       (unsigned long long)st->tasks_sampled);
+	if (ks)
+		print_kind_lines(h, ks, cfg);
 	printf("%4s %5s %7s %12s %10s %12s %12s %7s %9s\n", "ring", "prime", "slots",
 	       "produced", "dropped", "head", "tail", "fill", "bad_tails");
 	for (i = 0; i < MONSTER_NR_RINGS; i++) {
@@ -183,8 +260,54 @@ static void json_ring_stats(struct jsonw *w, const struct monster_ring_stats *r,
 	jsonw_end(w);
 }
 
-static int print_stats_json(struct lmonster *h, const struct monster_stats *st,
+/* MONSTER_EVENT() bits as an array of kind names (a kind without a name as its number). */
+static void json_kinds(struct jsonw *w, const char *key, unsigned int kinds)
+{
+	unsigned int k;
+
+	jsonw_start_array(w, key);
+	for (k = 0; k < 32; k++) {
+		if (!(kinds >> k & 1))
+			continue;
+		if (kind_name(k))
+			jsonw_string(w, NULL, kind_name(k));
+		else
+			jsonw_uint(w, NULL, k);
+	}
+	jsonw_end(w);
+}
+
+static void json_kind_stats(struct jsonw *w, const struct monster_kind_stats *ks,
 			    const struct monster_config *cfg)
+{
+	__u64 produced, dropped;
+	unsigned int k;
+
+	json_kinds(w, "events", cfg->events);
+	json_kinds(w, "events_available", ks->events_available);
+	jsonw_uint(w, "fault_tgid", cfg->fault_tgid);
+	jsonw_uint(w, "fault_every", cfg->fault_every);
+	jsonw_uint(w, "faults_seen", ks->faults_seen);
+	jsonw_uint(w, "faults_filtered", ks->faults_filtered);
+	jsonw_start_array(w, "kinds");
+	for (k = 0; k < MONSTER_NR_KINDS; k++) {
+		kind_totals(ks, k, &produced, &dropped);
+		if (!kind_name(k) && !produced)
+			continue;
+		jsonw_start_object(w, NULL);
+		if (kind_name(k))
+			jsonw_string(w, "kind", kind_name(k));
+		else
+			jsonw_uint(w, "kind", k);
+		jsonw_uint(w, "produced", produced);
+		jsonw_uint(w, "dropped", dropped);
+		jsonw_end(w);
+	}
+	jsonw_end(w);
+}
+
+static int print_stats_json(struct lmonster *h, const struct monster_stats *st,
+			    const struct monster_config *cfg, const struct monster_kind_stats *ks)
 {
 	struct jsonw w;
 	unsigned int i;
@@ -205,6 +328,14 @@ static int print_stats_json(struct lmonster *h, const struct monster_stats *st,
 	jsonw_uint(&w, "max_sweep_ns", st->max_sweep_ns);
 	jsonw_uint(&w, "total_sweep_ns", st->total_sweep_ns);
 	jsonw_uint(&w, "last_sweep_tasks", st->last_sweep_tasks);
+	jsonw_bool(&w, "changed_only", cfg->flags & MONSTER_CF_CHANGED_ONLY);
+	jsonw_uint(&w, "keyframe", cfg->keyframe ? cfg->keyframe : MONSTER_KEYFRAME_DEFAULT);
+	jsonw_uint(&w, "sweep_threads", cfg->sweep_threads);
+	jsonw_uint(&w, "tasks_unchanged", st->tasks_unchanged);
+	jsonw_uint(&w, "last_sweep_unchanged", st->last_sweep_unchanged);
+	jsonw_uint(&w, "last_sweep_threads", st->last_sweep_threads);
+	if (ks)
+		json_kind_stats(&w, ks, cfg);
 	jsonw_start_array(&w, "rings");
 	for (i = 0; i < MONSTER_NR_RINGS; i++)
 		json_ring_stats(&w, &st->ring[i], i);
@@ -224,15 +355,19 @@ static int run_stats(struct lmonster *h, void *json)
 {
 	struct monster_stats st;
 	struct monster_config cfg;
+	struct monster_kind_stats ks;
+	bool have_kinds;
 	int ret = get_stats_config(h, &st, &cfg);
 
+	if (!ret)
+		ret = get_kind_stats(h, &ks, &have_kinds);
 	if (ret)
 		return ret;
 	if (!*(bool *)json) {
-		print_stats_text(h, &st, &cfg);
+		print_stats_text(h, &st, &cfg, have_kinds ? &ks : NULL);
 		return 0;
 	}
-	ret = print_stats_json(h, &st, &cfg);
+	ret = print_stats_json(h, &st, &cfg, have_kinds ? &ks : NULL);
 	return ret ? print_error(ret) : 0;
 }
 
@@ -249,7 +384,9 @@ const struct command cmd_stats = {
 	.args = "[--json]",
 	.summary = "every counter, or one JSON object",
 	.help = "Show every statistic: per ring produced, dropped, head, tail, fill and bad\n"
-		"tails, plus sweep counts and times. --json prints one JSON object.\n",
+		"tails, plus sweep counts and times, and where the device has record kinds the\n"
+		"events recorded, the fault filters and counts, and per kind the records and\n"
+		"drops. --json prints one JSON object.\n",
 	.optstring = "+jh",
 	.options = stats_options,
 	.on_option = stats_option,

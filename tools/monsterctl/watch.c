@@ -4,7 +4,6 @@
  * ring's rate since the last refresh, until interrupted.
  */
 #include <limits.h>
-#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -21,14 +20,6 @@ struct watch {
 	struct timespec last;		/* and when they were read */
 	unsigned long it;		/* refreshes so far */
 };
-
-static volatile sig_atomic_t interrupted;
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	interrupted = 1;
-}
 
 static int watch_option(int opt, const char *arg, void *ctx)
 {
@@ -91,14 +82,10 @@ static int run_watch(struct lmonster *h, void *ctx)
 	struct watch *wa = ctx;
 	struct monster_stats st;
 	struct monster_config cfg;
-	struct sigaction sa;
 	int ret = 0;
 
 	wa->tty = isatty(STDOUT_FILENO);
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;	/* no SA_RESTART: the sleep ends at once */
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
+	catch_interrupts();
 	while (!interrupted) {
 		ret = get_stats_config(h, &st, &cfg);
 		if (ret)
