@@ -5,7 +5,7 @@
 #   3. DKMS build for each test kernel                          (tests/dkms-check.sh)
 #   4. the VM integration tests on each test kernel             (tests/vm/run-vm.sh)
 #   5. shellcheck of the harness scripts, if shellcheck is installed
-# Every `PASS|FAIL|SKIP ...` line is printed as it comes and collected in build/results.txt;
+# Every `PASS|FAIL|SKIP|NOTE ...` line is printed as it comes and collected in build/results.txt;
 # the last line is `N passed, M failed[, K skipped]`. Exit status non-zero if anything failed
 # or nothing ran.
 #   MONSTER_KERNELS="rel..."  test these kernels instead of the newest 6.1, 6.12 and 6.12-rt
@@ -37,7 +37,7 @@ step() {
 	"$@" 2>&1 | while IFS= read -r line; do
 		echo "$line"
 		case "$line" in
-		PASS\ * | FAIL\ * | SKIP\ *) echo "$line" >>"$results" ;;
+		PASS\ * | FAIL\ * | SKIP\ * | NOTE\ *) echo "$line" >>"$results" ;;
 		esac
 	done
 	rc=${PIPESTATUS[0]}
@@ -132,8 +132,10 @@ wanted lint && step lint lint
 passed=$(grep -c '^PASS ' "$results")
 failed=$(grep -c '^FAIL ' "$results")
 skipped=$(grep -c '^SKIP ' "$results")
+notes=$(grep -c '^NOTE ' "$results")
 note "results in $results; took $(($(date +%s) - t_start))s"
 summary="$passed passed, $failed failed"
 [ "$skipped" -eq 0 ] || summary+=", $skipped skipped"
+[ "$notes" -eq 0 ] || summary+=", $notes note(s) (grep ^NOTE $results)"
 echo "$summary"
 [ "$failed" -eq 0 ] && [ $((passed + failed)) -gt 0 ]
