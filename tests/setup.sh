@@ -38,6 +38,8 @@ base_pkgs="$base_pkgs gcc-multilib xz-utils zstd openssl shellcheck linux-source
 base_pkgs="$base_pkgs libjson-c-dev python3"
 # make bench: the BPF task iterator peer (clang -target bpf, linked with libbpf statically)
 base_pkgs="$base_pkgs clang libbpf-dev libelf-dev zlib1g-dev"
+# make bench: bpftrace, the peer of the events' probes
+base_pkgs="$base_pkgs bpftrace"
 # --debug: the kernel build of tests/debug-kernel.sh (its source is linux-source-6.12, above):
 # bc, bison and flex for the build and Kconfig, libelf-dev for objtool (the ORC unwinder)
 if [ "${1:-}" = --debug ]; then
