@@ -6,7 +6,7 @@
 # (tests/bench/report.sh) and writes them to build/bench/bench-<date>.md and latest.md.
 # A benchmark: it prints figures and asserts nothing about speed.
 #
-#   BENCH_QUICK=1        shorter windows, 5 runs per figure (about 2 minutes instead of 3.5 on 2 cores)
+#   BENCH_QUICK=1        shorter windows, 5 runs per figure
 #   BENCH_KVER=6.1       VM kernel: a series (6.1, 6.12) or a release; default: newest 6.12
 #   BENCH_TASKS="..."    task counts (default "100 1000 10000")
 #   BENCH_RUNS=N         runs per figure (default 7, quick 5; at least 5 is sensible)
