@@ -89,6 +89,7 @@ static int publish(struct consumer *c, uint64_t generation)
 	pthread_mutex_lock(&c->lock);
 	old = c->view;
 	c->view = v;
+	pthread_cond_broadcast(&c->published);
 	pthread_mutex_unlock(&c->lock);
 	free(old);
 	return 0;
@@ -130,12 +131,17 @@ static void *consumer_main(void *arg)
 
 int consumer_start(struct consumer *c, struct lmonster *h, struct aggregate *agg)
 {
+	pthread_condattr_t attr;
 	int ret;
 
 	memset(c, 0, sizeof(*c));
 	c->h = h;
 	c->agg = agg;
 	pthread_mutex_init(&c->lock, NULL);
+	pthread_condattr_init(&attr);
+	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+	pthread_cond_init(&c->published, &attr);
+	pthread_condattr_destroy(&attr);
 	ret = pthread_create(&c->thread, NULL, consumer_main, c);
 	return -ret;
 }
@@ -146,15 +152,21 @@ void consumer_stop(struct consumer *c)
 	pthread_join(c->thread, NULL);
 	free(c->view);
 	c->view = NULL;
+	pthread_cond_destroy(&c->published);
 	pthread_mutex_destroy(&c->lock);
 }
 
-struct view *consumer_view(struct consumer *c)
+struct view *consumer_view(struct consumer *c, uint64_t after, unsigned int timeout_ms)
 {
+	uint64_t deadline = now_ns() + timeout_ms * 1000000ULL;
+	struct timespec ts = { (time_t)(deadline / 1000000000ULL), (long)(deadline % 1000000000ULL) };
 	struct view *copy = NULL;
 
 	pthread_mutex_lock(&c->lock);
-	if (c->view) {
+	while (!c->view || c->view->generation <= after)
+		if (pthread_cond_timedwait(&c->published, &c->lock, &ts))
+			break;
+	if (c->view && c->view->generation > after) {
 		size_t size = view_size(c->view->ngroups);
 
 		copy = malloc(size);

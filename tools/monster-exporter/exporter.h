@@ -119,6 +119,7 @@ struct consumer {
 	struct aggregate *agg;
 	pthread_t thread;
 	pthread_mutex_t lock;	/* guards view, and nothing else */
+	pthread_cond_t published;	/* broadcast with each new view */
 	struct view *view;
 	int stop;		/* atomics: set by main to end the thread */
 	int error;		/* the negative errno the thread ended with, or 0 */
@@ -126,8 +127,11 @@ struct consumer {
 };
 int consumer_start(struct consumer *c, struct lmonster *h, struct aggregate *agg);
 void consumer_stop(struct consumer *c);
-/* A copy of the latest view (free() it), or NULL before the first one or without memory. */
-struct view *consumer_view(struct consumer *c);
+/*
+ * A copy of the latest view (free() it), waiting up to timeout_ms for one
+ * newer than generation after; NULL if none came or without memory.
+ */
+struct view *consumer_view(struct consumer *c, uint64_t after, unsigned int timeout_ms);
 /* Whether the rings were drained within the last few seconds. */
 bool consumer_healthy(struct consumer *c);
 uint64_t now_ns(void);

@@ -2,9 +2,10 @@
 /*
  * http.c - the HTTP side, through libmicrohttpd: GET /metrics (Prometheus
  * text, or OpenMetrics when Accept asks for it), / (the landing page),
- * /api/groups (its JSON) and /healthz. One internal polling thread serves
- * every connection without blocking (a client that stops reading holds
- * only its own socket) and closes connections idle for IDLE_TIMEOUT_S.
+ * /api/groups (its JSON; ?after=G waits for a view newer than generation
+ * G, so the page draws each new one) and /healthz. Each connection has a
+ * thread of its own: a client that stops reading, or waits for a new view,
+ * holds only its own, and connections idle for IDLE_TIMEOUT_S are closed.
  * A request costs a copy of the published view and its formatting.
  */
 #include <stdlib.h>
@@ -13,9 +14,13 @@
 #include <microhttpd.h>
 
 #include "exporter.h"
+#include "parse_num.h"
 
 #define IDLE_TIMEOUT_S		10
-#define CONNECTIONS_MAX		1000
+#define CONNECTIONS_MAX		256
+#define THREAD_STACK_BYTES	(256 * 1024)
+/* /api/groups?after=G waits this long for a view newer than G */
+#define WAIT_NEWER_MS		2000
 
 struct http_server {
 	struct MHD_Daemon *daemon;
@@ -58,12 +63,19 @@ static enum MHD_Result send_view(struct MHD_Connection *conn, struct consumer *c
 							 MHD_HTTP_HEADER_ACCEPT);
 	enum text_format f = accepts_openmetrics(accept) ? FORMAT_OPENMETRICS :
 							   FORMAT_PROMETHEUS;
-	struct view *v = consumer_view(c);
+	const char *after_arg = kind == BODY_JSON ?
+		MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "after") : NULL;
+	unsigned long after = 0;
+	struct view *v;
 	char *body = NULL;
 	size_t len = 0;
 	FILE *out;
 	int ret;
 
+	if (after_arg && parse_ulong(after_arg, 0, ~0UL, &after))
+		return send_text(conn, MHD_HTTP_BAD_REQUEST,
+				 "monster-exporter: after must be a view generation\n");
+	v = consumer_view(c, after, after_arg ? WAIT_NEWER_MS : 0);
 	if (!v)
 		return send_text(conn, MHD_HTTP_SERVICE_UNAVAILABLE,
 				 "monster-exporter: no data from the rings yet\n");
@@ -123,8 +135,11 @@ struct http_server *http_start(int listen_fd, struct consumer *c)
 		return NULL;
 	}
 	s->consumer = c;
-	s->daemon = MHD_start_daemon(MHD_USE_AUTO_INTERNAL_THREAD, 0, NULL, NULL, answer, s,
+	s->daemon = MHD_start_daemon(MHD_USE_THREAD_PER_CONNECTION |
+				     MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL,
+				     0, NULL, NULL, answer, s,
 				     MHD_OPTION_LISTEN_SOCKET, listen_fd,
+				     MHD_OPTION_THREAD_STACK_SIZE, (size_t)THREAD_STACK_BYTES,
 				     MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)IDLE_TIMEOUT_S,
 				     MHD_OPTION_CONNECTION_LIMIT, (unsigned int)CONNECTIONS_MAX,
 				     MHD_OPTION_END);

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * landing.c - the page at /: live charts of the busiest groups' CPU and
- * resident memory, polled from /api/groups once a second and drawn on
+ * resident memory, polled from /api/groups (each poll waits for a newer
+ * view, then the next follows a second later) and drawn on
  * <canvas> by the short script below (no library, nothing fetched from
  * elsewhere: it works offline). #status says how many groups and points
  * it has drawn; the tests read it.
@@ -80,17 +81,17 @@ const char landing_html[] =
 "    if (!series.has(g.name)) series.set(g.name, {cpu: [], mem: []});\n"
 "    const s = series.get(g.name), cpu = g.cpu_user_seconds + g.cpu_system_seconds;\n"
 "    s.mem.push([t, g.resident_bytes / 1048576]);\n"
-"    const before = last && last.cpu.get(g.name);\n"
+"    const before = last ? last.cpu.get(g.name) : undefined;\n"
 "    if (before !== undefined) s.cpu.push([t, Math.max(0, cpu - before) / (t - last.t)]);\n"
 "    for (const k of ['cpu', 'mem']) if (s[k].length > KEEP) s[k].shift();\n"
 "  }\n"
-"  last = {t: t, cpu: new Map(d.groups.map(g => [g.name, g.cpu_user_seconds + "
+"  last = {gen: d.generation, t: t, cpu: new Map(d.groups.map(g => [g.name, g.cpu_user_seconds + "
 "g.cpu_system_seconds]))};\n"
 "  points++;\n"
 "  show(names);\n"
 "}\n"
 "function poll() {\n"
-"  fetch('/api/groups', {cache: 'no-store'})\n"
+"  fetch('/api/groups?after=' + (last ? last.gen : 0), {cache: 'no-store'})\n"
 "    .then(r => r.ok ? r.json() : Promise.reject(new Error('HTTP ' + r.status)))\n"
 "    .then(take)\n"
 "    .catch(e => { document.getElementById('status').textContent = 'no data: ' + e.message; })\n"
