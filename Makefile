@@ -125,7 +125,7 @@ dkms-install: userspace
 	-systemd-sysusers $(DESTDIR)/etc/sysusers.d/monster.conf
 	$(MAKE) --no-print-directory install
 	@mkdir -p $(dir $(EXPORTER_UNIT))
-	sed 's|/usr/local/bin/monster-exporter|$(BINDIR)/monster-exporter|' \
+	sed 's|/usr/local/bin/|$(BINDIR)/|' \
 		packaging/monster-exporter.service >$(EXPORTER_UNIT)
 	-systemctl daemon-reload
 	@echo "monster $(VERSION) installed for $(KVER); load it with: modprobe monster"

@@ -108,14 +108,12 @@ value() { awk -v s="$1" '$1 == s { print $2 }' "$2"; }
 dropped_total() { metrics | awk '/^monster_ring_records_dropped_total/ { n += $2 } END { print n + 0 }'; }
 
 # --- options and errors: refused before anything is opened -----------------------------------
-out=$("$EXP" --version 2>&1)
-if [ $? = 0 ] && printf '%s' "$out" | grep -Eq '^monster-exporter [0-9.]+ \(liblmonster [0-9.]+, monster ABI [0-9]+\.[0-9]+\)$'; then
+if out=$("$EXP" --version 2>&1) && printf '%s' "$out" | grep -Eq '^monster-exporter [0-9.]+ \(liblmonster [0-9.]+, monster ABI [0-9]+\.[0-9]+\)$'; then
 	pass version "$out"
 else
 	fail version "$out"
 fi
-out=$("$EXP" --help 2>&1)
-if [ $? = 0 ] && (for o in --listen --device --group-by --top --user /metrics /healthz; do
+if out=$("$EXP" --help 2>&1) && (for o in --listen --device --group-by --top --user /metrics /healthz; do
 	printf '%s' "$out" | grep -q -- "$o" || exit 1
 done); then
 	pass help "--help names every option and page"
@@ -322,7 +320,7 @@ time.sleep(max(0, 3 - (time.time() - t0)))
 print(sum(ok), len(ok), "%.1f" % (time.time() - t0))' "$port" >"$tmp/clients" 2>&1
 	d2=$(dropped_total)
 	read -r good total secs <"$tmp/clients"
-	if [ "${good:-0}" = 500 ] && [ "$((d2 - d1))" -le "$((d1 - d0))" ] &&
+	if [ "${good:-0}" = 500 ] && [ "${total:-0}" = 500 ] && [ "$((d2 - d1))" -le "$((d1 - d0))" ] &&
 		[ "$(curl -s "http://127.0.0.1:$port/healthz")" = ok ]; then
 		pass stalled_clients "3 clients that never read, 1 that never ends its request, 100 at once ($good of 500 scrapes answered in $secs s): $((d2 - d1)) records dropped, $((d1 - d0)) in as long without them"
 	else
@@ -408,7 +406,7 @@ print(" ".join(sorted(x["value"][1] for x in r)) if d["status"] == "success" and
 		# virtual time: each poll waits (in real time) for a newer view, so 10 virtual
 		# seconds draw about 10 points
 		chrome=(chromium --headless --no-sandbox --disable-gpu --no-first-run
-			--user-data-dir="$tmp/chrome" --window-size=1000,800 --virtual-time-budget=10000)
+			--user-data-dir="$tmp/chrome" "--window-size=1000,800" --virtual-time-budget=10000)
 		timeout 120 "${chrome[@]}" --enable-logging=stderr --v=0 --screenshot="$tmp/page.png" \
 			"http://127.0.0.1:$port/" >"$tmp/chrome.log" 2>&1
 		timeout 120 "${chrome[@]}" --dump-dom "http://127.0.0.1:$port/" >"$tmp/dom.html" 2>/dev/null
