@@ -293,9 +293,9 @@ if start_feed many --tasks 503 --comms 500 --rate 20 && start_exporter many --de
 fi
 
 # --- a client that never reads, and 100 at once, do not stall the consumer ------------------
-# 500 tasks at 100 Hz into rings of 1024 slots: about a second of slack, so a consumer held
-# up by a client would drop records within the run
-if start_feed load --tasks 500 --comms 50 --slots 1024 && start_exporter load --device "$tmp/load.ring"; then
+# 500 tasks at 100 Hz, 33 a sweep into each ring of 4096 slots: a second of slack, so a
+# consumer held up by the clients (3 s and more) would drop records
+if start_feed load --tasks 500 --comms 50 --slots 4096 && start_exporter load --device "$tmp/load.ring"; then
 	d0=$(dropped_total)
 	sleep 3
 	d1=$(dropped_total)

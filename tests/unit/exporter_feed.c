@@ -6,9 +6,9 @@
  *   exporter_feed PATH [--slots N] [--rate HZ] [--seconds S] [--tasks N] [--comms K]
  *                      [--churn] [--events]
  *
- * Every 1/HZ seconds one sweep: a keyframe record per task, timestamp_ns and
- * the counters taken from CLOCK_MONOTONIC, so rates are exact whatever the
- * scheduling:
+ * Every 1/HZ seconds one sweep: a keyframe record per task (task k in ring
+ * k mod 15), timestamp_ns and the counters taken from CLOCK_MONOTONIC, so
+ * rates are exact whatever the scheduling:
  *   tasks 0, 1     comm "busy": user 0.25 and system 0.1 CPU-seconds a second
  *                  each, 100 MiB resident, 1000 minor faults, 10 voluntary and
  *                  5 involuntary switches and 0.02 s run delay a second each
@@ -55,9 +55,9 @@ struct feed {
 	unsigned long records, dropped;
 };
 
-static void push(struct feed *f, const struct monster_sample *rec)
+static void push(struct feed *f, int ring, const struct monster_sample *rec)
 {
-	int ret = lmonster_producer_push(f->p, LMONSTER_RING_AUTO, rec);
+	int ret = lmonster_producer_push(f->p, ring, rec);
 
 	f->records++;
 	if (ret == -ENOBUFS)
@@ -90,7 +90,7 @@ static void churn_events(struct feed *f, uint32_t pid, uint64_t old_start, uint6
 	snprintf(r.e.comm, sizeof(r.e.comm), "churn");
 	r.e.exit.utime_ns = share(0.1, life);
 	r.e.exit.start_time_ns = old_start;
-	push(f, &r.s);
+	push(f, LMONSTER_RING_AUTO, &r.s);
 	memset(&r, 0, sizeof(r));
 	r.e.kind = MONSTER_KIND_FORK;
 	r.e.timestamp_ns = now;
@@ -98,7 +98,7 @@ static void churn_events(struct feed *f, uint32_t pid, uint64_t old_start, uint6
 	snprintf(r.e.comm, sizeof(r.e.comm), "churn");
 	r.e.fork.child_start_ns = new_start;
 	r.e.fork.parent_pid = r.e.fork.parent_tgid = 1;
-	push(f, &r.s);
+	push(f, LMONSTER_RING_AUTO, &r.s);
 }
 
 int main(int argc, char **argv)
@@ -165,7 +165,6 @@ int main(int argc, char **argv)
 			s.flags = MONSTER_SF_KEYFRAME;
 			s.nr_threads = 1;
 			s.start_time_ns = 1000 + k;
-			s.rip = 0x401000 + k;	/* spreads the records over the rings */
 			if (k < 2) {
 				snprintf(s.comm, sizeof(s.comm), "busy");
 				s.utime_ns = share(0.25, life);
@@ -189,7 +188,8 @@ int main(int argc, char **argv)
 			}
 			s.cpu_time_ns = s.utime_ns + s.stime_ns;
 			s.runtime_ns = s.cpu_time_ns;
-			push(&f, &s);
+			/* task k in ring k mod 15: every ring fills alike */
+			push(&f, (int)(k % MONSTER_NR_RINGS), &s);
 		}
 		lmonster_producer_sweep(f.p);
 		sweeps++;
