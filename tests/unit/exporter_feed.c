@@ -6,9 +6,11 @@
  *   exporter_feed PATH [--slots N] [--rate HZ] [--seconds S] [--tasks N] [--comms K]
  *                      [--churn] [--events]
  *
- * Every 1/HZ seconds one sweep: a keyframe record per task (task k in ring
- * k mod 15), timestamp_ns and the counters taken from CLOCK_MONOTONIC, so
- * rates are exact whatever the scheduling:
+ * Every 1/HZ seconds one sweep: a keyframe record per task, timestamp_ns and
+ * the counters taken from CLOCK_MONOTONIC, so rates are exact whatever the
+ * scheduling. Each record goes to a ring picked by a hash of task and sweep:
+ * every ring fills alike and, as with the kernel's shard rule, a task's
+ * records scatter over the rings, so a consumer reads them out of order.
  *   tasks 0, 1     comm "busy": user 0.25 and system 0.1 CPU-seconds a second
  *                  each, 100 MiB resident, 1000 minor faults, 10 voluntary and
  *                  5 involuntary switches and 0.02 s run delay a second each
@@ -66,6 +68,16 @@ static void push(struct feed *f, int ring, const struct monster_sample *rec)
 		fprintf(stderr, "exporter_feed: push: %s\n", lmonster_strerror(ret));
 		exit(1);
 	}
+}
+
+/* the ring of task k's record in sweep s (splitmix64 of both) */
+static int ring_of(unsigned long k, unsigned long s)
+{
+	uint64_t x = ((uint64_t)k << 32 ^ s) + 0x9e3779b97f4a7c15ULL;
+
+	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+	return (int)((x ^ (x >> 31)) % MONSTER_NR_RINGS);
 }
 
 /* x CPU-seconds a second over life nanoseconds, in nanoseconds */
@@ -188,8 +200,7 @@ int main(int argc, char **argv)
 			}
 			s.cpu_time_ns = s.utime_ns + s.stime_ns;
 			s.runtime_ns = s.cpu_time_ns;
-			/* task k in ring k mod 15: every ring fills alike */
-			push(&f, (int)(k % MONSTER_NR_RINGS), &s);
+			push(&f, ring_of(k, sweeps), &s);
 		}
 		lmonster_producer_sweep(f.p);
 		sweeps++;
