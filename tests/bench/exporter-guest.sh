@@ -36,7 +36,7 @@ if [ "${1:-}" = measure ]; then
 	process-exporter -config.path "$B/process-exporter.yml" -gather-smaps=false \
 		-threads=false -web.listen-address 127.0.0.1:9256 >/dev/null 2>&1 &
 	p=$!
-	sleep "$warmup"
+	sleep "$warmup"	# the sampler's records of every task reach monster-exporter
 	# shellcheck disable=SC2046 # one word per argument
 	"$B/scrape" --seconds "$secs" --interval-ms "$interval" --key "vm.n$n" \
 		--target "monster:9477:$e" --target "procexp:9256:$p" $(kthreads)
