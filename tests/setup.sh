@@ -38,8 +38,10 @@ base_pkgs="$base_pkgs gcc-multilib xz-utils zstd openssl shellcheck linux-source
 base_pkgs="$base_pkgs libjson-c-dev python3"
 # monster-exporter: HTTP through libmicrohttpd; its tests: promtool and a Prometheus server
 # (prometheus; on a machine with systemd the package also starts its own server on :9090),
-# the landing page in headless chromium, read back with python3-pil (Debian's python3), curl
+# the landing page in headless chromium, read back with python3-pil (Debian's python3), curl;
+# make bench-exporter: process-exporter beside it
 base_pkgs="$base_pkgs libmicrohttpd-dev prometheus chromium python3-pil curl"
+base_pkgs="$base_pkgs prometheus-process-exporter"
 # make bench: the BPF task iterator peer (clang -target bpf, linked with libbpf statically)
 base_pkgs="$base_pkgs clang libbpf-dev libelf-dev zlib1g-dev"
 # --debug: the kernel build of tests/debug-kernel.sh (its source is linux-source-6.12, above):
