@@ -12,12 +12,16 @@
  * runs with preemption off, sometimes with interrupts off or under the run
  * queue lock: it never sleeps, allocates or wakes anyone. It writes its
  * record (monster_ring_write(): a raw spinlock) and, if a consumer sleeps
- * in poll(), queues an irq_work that wakes it. Detaching unregisters every
+ * in poll() and no wake-up is on its way, queues an irq_work that wakes it
+ * at most once per MONSTER_EVENT_WAKE_NS (through an hrtimer when the last
+ * wake-up is more recent): one wake-up, and one switch to the consumer, per
+ * record would cost more than the record. Detaching unregisters every
  * probe and waits (tracepoint_synchronize_unregister()) before anything a
  * probe touches can go away.
  */
 #define pr_fmt(fmt) "monster: " fmt
 
+#include <linux/hrtimer.h>
 #include <linux/irq_work.h>
 #include <linux/kernel.h>
 #include <linux/mm.h>
@@ -45,6 +49,7 @@
 		      #probe " does not match " #tp)
 
 #define MONSTER_RECLAIM_PERIOD_NS	NSEC_PER_SEC
+#define MONSTER_EVENT_WAKE_NS		NSEC_PER_MSEC	/* a sleeping consumer's delay, at most */
 
 /* Events' shared state: one device, so one of these. */
 static struct monster_events {
@@ -55,7 +60,10 @@ static struct monster_events {
 	u32 fault_every;
 	bool thread;			/* scope THREAD */
 	bool hide_kaddr;		/* some opener may not see kernel addresses */
-	struct irq_work wake;
+	struct irq_work wake;		/* a wake-up is due: now or by wake_timer */
+	struct hrtimer wake_timer;
+	unsigned long wake_pending;	/* bit 0: wake or wake_timer is on its way */
+	u64 last_wake_ns;
 	struct delayed_work reclaim_work;
 	u64 reclaim_last_ns;
 	unsigned long vm_last[NR_VM_EVENT_ITEMS];
@@ -70,13 +78,34 @@ static struct monster_events {
 
 static DEFINE_PER_CPU(u32, monster_fault_count);
 
-/* Wake poll()ers from a context where a wake-up is safe. */
-static void monster_events_wake(struct irq_work *work)
+/* Wake poll()ers; from here on a new record asks for the next wake-up. */
+static void monster_events_wake_now(void)
 {
 	struct monster_dev *md = READ_ONCE(monster_ev.md);
 
+	WRITE_ONCE(monster_ev.last_wake_ns, ktime_get_ns());
+	clear_bit(0, &monster_ev.wake_pending);
+	/* pairs with wq_has_sleeper()'s barrier: a record after this is not missed */
+	smp_mb__after_atomic();
 	if (md)
 		wake_up_interruptible_poll(&md->wq, EPOLLIN | EPOLLRDNORM);
+}
+
+static enum hrtimer_restart monster_events_wake_timer(struct hrtimer *t)
+{
+	monster_events_wake_now();
+	return HRTIMER_NORESTART;
+}
+
+/* In a context where waking and timers are safe: wake now, or when it is due. */
+static void monster_events_wake(struct irq_work *work)
+{
+	u64 now = ktime_get_ns(), due = READ_ONCE(monster_ev.last_wake_ns) + MONSTER_EVENT_WAKE_NS;
+
+	if (now >= due)
+		monster_events_wake_now();
+	else
+		hrtimer_start(&monster_ev.wake_timer, ns_to_ktime(due - now), HRTIMER_MODE_REL);
 }
 
 /* The header of an event of @kind by @t (the current task for most), now. */
@@ -107,7 +136,8 @@ static void monster_event_emit(struct monster_event *e)
 	shard = monster_ring_of(combined);
 	e->shard = shard;
 	e->hecke = monster_hecke(combined, shard);
-	if (monster_ring_write(&buf->ring[shard], s) && wq_has_sleeper(&monster_ev.md->wq))
+	if (monster_ring_write(&buf->ring[shard], s) && wq_has_sleeper(&monster_ev.md->wq) &&
+	    !test_and_set_bit(0, &monster_ev.wake_pending))
 		irq_work_queue(&monster_ev.wake);
 }
 
@@ -389,6 +419,8 @@ void monster_events_init(struct monster_dev *md)
 
 	monster_ev.md = md;
 	init_irq_work(&monster_ev.wake, monster_events_wake);
+	hrtimer_init(&monster_ev.wake_timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL);
+	monster_ev.wake_timer.function = monster_events_wake_timer;
 	INIT_DELAYED_WORK(&monster_ev.reclaim_work, monster_reclaim_fn);
 	raw_spin_lock_init(&monster_ev.last_lock);
 	for_each_kernel_tracepoint(monster_find_tracepoint, NULL);
@@ -470,10 +502,10 @@ int monster_events_set(struct monster_dev *md, u32 events)
 		monster_reclaim_record();
 	}
 	ret = monster_events_probe(events);
-	if (ret)
+	if (ret) {
 		events = 0;
-	if (ret)
 		monster_events_probe(0);
+	}
 	if (!(was & MONSTER_EVENT(MONSTER_KIND_RECLAIM)) &&
 	    (events & MONSTER_EVENT(MONSTER_KIND_RECLAIM)))
 		monster_reclaim_start();
@@ -481,7 +513,9 @@ int monster_events_set(struct monster_dev *md, u32 events)
 	if (!events && was) {
 		/* no probe runs any more, and none will touch the rings again */
 		tracepoint_synchronize_unregister();
-		irq_work_sync(&monster_ev.wake);
+		irq_work_sync(&monster_ev.wake);	/* it may start the timer */
+		hrtimer_cancel(&monster_ev.wake_timer);
+		clear_bit(0, &monster_ev.wake_pending);
 		WRITE_ONCE(monster_ev.buf, NULL);
 	}
 	return ret;

@@ -44,6 +44,8 @@ base_pkgs="$base_pkgs libmicrohttpd-dev prometheus chromium python3-pil curl"
 base_pkgs="$base_pkgs prometheus-process-exporter"
 # make bench: the BPF task iterator peer (clang -target bpf, linked with libbpf statically)
 base_pkgs="$base_pkgs clang libbpf-dev libelf-dev zlib1g-dev"
+# make bench: bpftrace, the peer of the events' probes
+base_pkgs="$base_pkgs bpftrace"
 # --debug: the kernel build of tests/debug-kernel.sh (its source is linux-source-6.12, above):
 # bc, bison and flex for the build and Kconfig, libelf-dev for objtool (the ORC unwinder)
 if [ "${1:-}" = --debug ]; then

@@ -10,7 +10,11 @@
 #   BENCH_KVER=6.1       VM kernel: a series (6.1, 6.12) or a release; default: newest 6.12
 #   BENCH_TASKS="..."    task counts (default "100 1000 10000")
 #   BENCH_RUNS=N         runs per figure (default 7, quick 5; at least 5 is sensible)
-#   BENCH_VM_MEM=MiB     guest memory (default 3072: 10,000 processes need about 1 GiB)
+#   BENCH_CO_TASKS=N     changed-only against full sweeps at N tasks (default 10000; empty: skip)
+#   BENCH_PAR_TASKS="..."  one sweep thread against two (default "1000 10000 30000 100000")
+#   BENCH_EV_OPS=N       forks per run of the events' workload (default 1000; faults: 100 times as many)
+#   BENCH_VM_MEM=MiB     guest memory (default 6144: 10,000 processes need about 1 GiB,
+#                        100,000 threads about 3.5)
 #   BENCH_NATIVE=0       skip the native measurements
 set -euo pipefail
 
@@ -22,13 +26,15 @@ export LC_ALL=C
 quick=${BENCH_QUICK:-0}
 [ -n "$quick" ] || quick=0
 tasks=${BENCH_TASKS:-100 1000 10000}
-mem=${BENCH_VM_MEM:-3072}
+co_tasks=${BENCH_CO_TASKS-10000}
+par_tasks=${BENCH_PAR_TASKS-1000 10000 30000 100000}
+mem=${BENCH_VM_MEM:-6144}
 native=${BENCH_NATIVE:-1}
 if [ "$quick" != 0 ]; then
-	runs=${BENCH_RUNS:-5} window=300 warmup=200 lat=1000 fill=4000 stream=300 limit=1200
+	runs=${BENCH_RUNS:-5} window=300 warmup=200 lat=1000 fill=4000 stream=300 limit=1800
 	mode="quick (BENCH_QUICK=1)"
 else
-	runs=${BENCH_RUNS:-7} window=1000 warmup=300 lat=2000 fill=8000 stream=1000 limit=1800
+	runs=${BENCH_RUNS:-7} window=1000 warmup=300 lat=2000 fill=8000 stream=1000 limit=2700
 	mode="full"
 fi
 
@@ -67,6 +73,8 @@ cmd="make bench"
 [ -z "${BENCH_KVER:-}" ] || cmd="$cmd BENCH_KVER=$BENCH_KVER"
 [ -z "${BENCH_TASKS:-}" ] || cmd="$cmd BENCH_TASKS=\"$tasks\""
 [ -z "${BENCH_RUNS:-}" ] || cmd="$cmd BENCH_RUNS=$runs"
+[ -z "${BENCH_CO_TASKS+set}" ] || cmd="$cmd BENCH_CO_TASKS=\"$co_tasks\""
+[ -z "${BENCH_PAR_TASKS+set}" ] || cmd="$cmd BENCH_PAR_TASKS=\"$par_tasks\""
 {
 	echo "BENCHINFO run.cmd $cmd"
 	echo "BENCHINFO run.mode $mode"
@@ -98,6 +106,7 @@ cat >"$wrapper" <<EOF
 #!/bin/sh
 export BENCH_TASKS="$tasks" BENCH_RUNS=$runs BENCH_WINDOW_MS=$window BENCH_WARMUP_MS=$warmup
 export BENCH_LAT_MS=$lat BENCH_FILL_MS=$fill BENCH_BIN=/bench
+export BENCH_CO_TASKS="$co_tasks" BENCH_PAR_TASKS="$par_tasks" BENCH_EV_OPS=${BENCH_EV_OPS:-1000}
 exec sh /bench/guest.sh
 EOF
 note "VM: booting $kver (qemu software emulation, 2 CPUs, $mem MiB); console: $vmout/console.log"
@@ -105,9 +114,17 @@ note "VM: booting $kver (qemu software emulation, 2 CPUs, $mem MiB); console: $v
 loadlog=$out/load-$stamp.txt
 (while sleep 5; do cut -d' ' -f1 /proc/loadavg; done) >"$loadlog" &
 loadpid=$!
+# the events' bpftrace peer, with the libraries it links (mkinitramfs.sh brings them)
+adds=(--add "$bin:/bench" --add "$here/guest.sh:/bench/guest.sh")
+for bt in "$here"/trace_*.bt; do adds+=(--add "$bt:/bench/${bt##*/}"); done
+if command -v bpftrace >/dev/null 2>&1; then
+	adds+=(--add "$(command -v bpftrace):/usr/bin/bpftrace")
+else
+	note "no bpftrace here (make setup installs it): the events table has no bpftrace column"
+fi
 set +e
 bash "$TOP/tests/vm/run-vm.sh" "$kver" --ko "$BUILD/kmod/$kver/monster.ko" --script "$wrapper" \
-	--add "$bin:/bench" --add "$here/guest.sh:/bench/guest.sh" --mem "$mem" \
+	"${adds[@]}" --mem "$mem" \
 	--timeout "$limit" --test-timeout "$((limit - 60))" --outdir "$vmout" \
 	>"$vmout.results" 2>>"$log"
 vmrc=$?

@@ -3,16 +3,22 @@
  * monbench - the measurements of `make bench` that need liblmonster.
  *
  *   monbench device       [--key K] [--runs R] [--window-ms W] [--warmup-ms U] [--rates A,B]
- *                         [--lat-runs R] [--lat-ms L] [--lat-rate HZ]
- *       On /dev/monster (scope PROCESS). With a consumer thread releasing every record
+ *                         [--lat-runs R] [--lat-ms L] [--lat-rate HZ] [--scope process|thread]
+ *                         [--threads N] [--changed-only KEYFRAME]
+ *       On /dev/monster (scope PROCESS unless --scope thread; --threads sets sweep_threads,
+ *       default the driver's own choice; --changed-only turns changed-only sweeps on with that
+ *       keyframe, 0 the driver's default). With a consumer thread releasing every record
  *       (so every sweep really writes its records), at each rate R windows of W ms:
  *         K.kernel.r<HZ>.ns_per_task   sum of sweep time / records generated (driver stats)
  *         K.kernel.r<HZ>.sweep_us      mean sweep time;  .tasks: records per sweep
  *         K.kernel.r<HZ>.share_stats   sum of sweep time / wall time (%)
- *         K.kernel.r<HZ>.share_sched   the monster-sampler kthread's on-CPU time
- *                                      (/proc/PID/schedstat) / wall time (%)
+ *         K.kernel.r<HZ>.share_sched   the sampler kthreads' on-CPU time (monster-sampler and
+ *                                      every monster-sweep/N, /proc/PID/schedstat) / wall (%)
  *         K.kernel.r<HZ>.share_ticks   the same from /proc/PID/stat utime+stime (ticks) (%)
- *         K.kernel.r<HZ>.outside_us    the kthread's on-CPU time per sweep besides the sweep
+ *         K.kernel.r<HZ>.cpu_us        those threads' on-CPU time per sweep
+ *         K.kernel.r<HZ>.outside_us    the same besides the sweep (only with one sweep thread)
+ *         K.kernel.r<HZ>.unchanged     tasks a sweep skipped as unchanged (changed-only)
+ *         K.kernel.r<HZ>.threads       threads the sweeps ran on
  *         K.kernel.r<HZ>.sweeps_per_s, .overruns_per_s, .dropped_per_s
  *       (each window starts and ends just after a sweep, so it holds whole sweeps)
  *       then, at --lat-rate (default 100) with that thread stopped, the wake-up latency:
@@ -31,6 +37,12 @@
  *         K.memcpy.gb_per_s (bytes copied / time), K.memread.gb_per_s (the drain's sum loop
  *         over a private buffer)
  *
+ *   monbench events       --key K --events MASK
+ *       The consumer beside evload's workloads: records the kinds in MASK (MONSTER_EVENT()
+ *       bits; 0: samples only) with the sampler running at 100 Hz, reads every record in
+ *       place as it arrives, and on SIGTERM stops and reports what the kernel produced:
+ *         K.events.produced, K.events.dropped   event records (all rings, all event kinds)
+ *
  *   monbench file-drain   [--key K] [--runs R] [--stream-ms S]
  *       The same on a file-backed ring set (memfd) with the library's producer API, the
  *       consumer on its own mapping (lmonster_open_fd):
@@ -42,6 +54,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <signal.h>
 #include <sys/mman.h>
 
 #include <lmonster.h>
@@ -200,15 +213,23 @@ static void out_drain(const char *key, const char *what, uint64_t recs, uint64_t
 
 /* ---- the sampler kthread -------------------------------------------------------------- */
 
-static pid_t find_kthread(const char *name)
+/* The sampler's kthreads: monster-sampler and its sweep helpers monster-sweep/N. */
+#define MAX_KTHREADS (MONSTER_SWEEP_THREADS_MAX + 1)
+
+static int is_sampler_comm(const char *comm)
+{
+	return !strcmp(comm, "monster-sampler\n") || !strncmp(comm, "monster-sweep/", 14);
+}
+
+static unsigned int find_kthreads(pid_t *pids)
 {
 	DIR *d = opendir("/proc");
 	struct dirent *e;
-	pid_t found = 0;
+	unsigned int n = 0;
 
 	if (!d)
 		return 0;
-	while (!found && (e = readdir(d))) {
+	while (n < MAX_KTHREADS && (e = readdir(d))) {
 		char path[64], comm[32] = "";
 		FILE *f;
 
@@ -218,13 +239,12 @@ static pid_t find_kthread(const char *name)
 		f = fopen(path, "r");
 		if (!f)
 			continue;
-		if (fgets(comm, sizeof(comm), f) && !strncmp(comm, name, strlen(name)) &&
-		    comm[strlen(name)] == '\n')
-			found = (pid_t)atoi(e->d_name);
+		if (fgets(comm, sizeof(comm), f) && is_sampler_comm(comm))
+			pids[n++] = (pid_t)atoi(e->d_name);
 		fclose(f);
 	}
 	closedir(d);
-	return found;
+	return n;
 }
 
 /* On-CPU ns (schedstat) and utime+stime ticks (stat) of a task; 0 when unreadable. */
@@ -263,17 +283,30 @@ static void task_cpu(pid_t pid, uint64_t *sched_ns, uint64_t *ticks)
 	fclose(f);
 }
 
+struct kthreads {
+	pid_t pid[MAX_KTHREADS];
+	unsigned int n;
+};
+
 struct snap {
 	struct monster_stats st;
 	uint64_t t, sched_ns, ticks, dropped;
 };
 
-static void take_snap(struct lmonster *h, pid_t kt, struct snap *s)
+static void take_snap(struct lmonster *h, const struct kthreads *kt, struct snap *s)
 {
 	unsigned int i;
 
 	check(lmonster_stats(h, &s->st), "stats");
-	task_cpu(kt, &s->sched_ns, &s->ticks);
+	s->sched_ns = 0;
+	s->ticks = 0;
+	for (i = 0; i < kt->n; i++) {
+		uint64_t ns, ticks;
+
+		task_cpu(kt->pid[i], &ns, &ticks);
+		s->sched_ns += ns;
+		s->ticks += ticks;
+	}
 	s->t = th_now_ns();
 	s->dropped = 0;
 	for (i = 0; i < MONSTER_NR_RINGS; i++)
@@ -318,7 +351,8 @@ static void wait_sweep_end(const struct monster_headers *hdrs, unsigned int max_
 }
 
 static void device_window(struct lmonster *h, const struct monster_headers *hdrs,
-			  const char *key, unsigned int rate, pid_t kt, unsigned int window_ms)
+			  const char *key, unsigned int rate, const struct kthreads *kt,
+			  unsigned int window_ms)
 {
 	struct snap a, b;
 	double wall, sweeps, tasks, sweep_ns;
@@ -343,14 +377,20 @@ static void device_window(struct lmonster *h, const struct monster_headers *hdrs
 	bench_out(sweep_ns / sweeps / 1e3, "%s.kernel.r%u.sweep_us", key, rate);
 	bench_out(tasks / sweeps, "%s.kernel.r%u.tasks", key, rate);
 	bench_out(100.0 * sweep_ns / wall, "%s.kernel.r%u.share_stats", key, rate);
-	if (kt && b.sched_ns >= a.sched_ns) {
+	bench_out((double)(b.st.tasks_unchanged - a.st.tasks_unchanged) / sweeps,
+		  "%s.kernel.r%u.unchanged", key, rate);
+	bench_out((double)b.st.last_sweep_threads, "%s.kernel.r%u.threads", key, rate);
+	if (kt->n && b.sched_ns >= a.sched_ns) {
 		double on_cpu = (double)(b.sched_ns - a.sched_ns);
 
 		bench_out(100.0 * on_cpu / wall, "%s.kernel.r%u.share_sched", key, rate);
+		bench_out(on_cpu / sweeps / 1e3, "%s.kernel.r%u.cpu_us", key, rate);
 		/* what the thread spends per period besides the sweep: timer, wake-ups, switches */
-		bench_out((on_cpu - sweep_ns) / sweeps / 1e3, "%s.kernel.r%u.outside_us", key, rate);
+		if (b.st.last_sweep_threads <= 1)
+			bench_out((on_cpu - sweep_ns) / sweeps / 1e3, "%s.kernel.r%u.outside_us",
+				  key, rate);
 	}
-	if (kt)
+	if (kt->n)
 		bench_out(100.0 * (double)(b.ticks - a.ticks) * 1e9 / (double)sysconf(_SC_CLK_TCK) /
 			  wall, "%s.kernel.r%u.share_ticks", key, rate);
 	bench_out(sweeps * 1e9 / wall, "%s.kernel.r%u.sweeps_per_s", key, rate);
@@ -422,15 +462,15 @@ static void wake_latency(struct lmonster *h, const struct monster_headers *hdrs,
 static int cmd_device(int argc, char **argv)
 {
 	unsigned long runs = 5, window_ms = 1000, warmup_ms = 300, lat_runs = 5, lat_ms = 2000;
-	unsigned long lat_rate = 100;
-	const char *key = "vm", *rates_s = "100,1000";
+	unsigned long lat_rate = 100, threads = ~0ul, keyframe = ~0ul;
+	const char *key = "vm", *rates_s = "100,1000", *scope = "process";
 	struct lmonster *h;
 	struct monster_config cfg;
 	struct monster_info info;
 	struct drainer dr = { 0 };
 	const struct monster_headers *hdrs;
 	pthread_t th;
-	pid_t kt;
+	struct kthreads kt;
 	char rates[64], *tok, *save;
 	int ai;
 
@@ -441,19 +481,31 @@ static int cmd_device(int argc, char **argv)
 		    bench_opt_uint(argc, argv, &ai, "--lat-runs", &lat_runs) ||
 		    bench_opt_uint(argc, argv, &ai, "--lat-ms", &lat_ms) ||
 		    bench_opt_uint(argc, argv, &ai, "--lat-rate", &lat_rate) ||
+		    bench_opt_uint(argc, argv, &ai, "--threads", &threads) ||
+		    bench_opt_uint(argc, argv, &ai, "--changed-only", &keyframe) ||
+		    bench_opt_str(argc, argv, &ai, "--scope", &scope) ||
 		    bench_opt_str(argc, argv, &ai, "--rates", &rates_s) ||
 		    bench_opt_str(argc, argv, &ai, "--key", &key))
 			continue;
 		bench_die(prog, "device: unknown option %s", argv[ai]);
 	}
+	if (strcmp(scope, "process") && strcmp(scope, "thread"))
+		bench_die(prog, "device: --scope is process or thread, not '%s'", scope);
 
 	clock_cost(key);
 	check(lmonster_open(NULL, 0, &h), "open " MONSTER_DEVICE_PATH);
 	check(lmonster_stop(h), "stop");
 	check(lmonster_info(h, &info), "info");
 	check(lmonster_get_config(h, &cfg), "get_config");
-	cfg.scope = MONSTER_SCOPE_PROCESS;
+	cfg.scope = strcmp(scope, "thread") ? MONSTER_SCOPE_PROCESS : MONSTER_SCOPE_THREAD;
 	cfg.rate_hz = 100;
+	if (threads != ~0ul)
+		cfg.sweep_threads = (__u32)threads;
+	cfg.flags &= ~MONSTER_CF_CHANGED_ONLY;
+	if (keyframe != ~0ul) {
+		cfg.flags |= MONSTER_CF_CHANGED_ONLY;
+		cfg.keyframe = (__u32)keyframe;
+	}
 	check(lmonster_set_config(h, &cfg), "set_config");
 	check(lmonster_claim(h, LMONSTER_ALL_RINGS), "claim");
 	release_all(h);
@@ -464,8 +516,8 @@ static int cmd_device(int argc, char **argv)
 		bench_die(prog, "pthread_create failed");
 	check(lmonster_start(h), "start");
 	th_sleep_ms(50);
-	kt = find_kthread("monster-sampler");
-	if (!kt)
+	kt.n = find_kthreads(kt.pid);
+	if (!kt.n)
 		fprintf(stderr, "%s: no monster-sampler kthread found: no kthread cross-check\n", prog);
 
 	snprintf(rates, sizeof(rates), "%s", rates_s);
@@ -476,7 +528,7 @@ static int cmd_device(int argc, char **argv)
 		check(lmonster_set_rate(h, rate), "set_rate");
 		th_sleep_ms((unsigned int)warmup_ms);
 		for (r = 0; r < runs; r++)
-			device_window(h, hdrs, key, rate, kt, (unsigned int)window_ms);
+			device_window(h, hdrs, key, rate, &kt, (unsigned int)window_ms);
 	}
 	dr.stop = 1;
 	pthread_join(th, NULL);
@@ -559,6 +611,76 @@ static int cmd_device_drain(int argc, char **argv)
 	}
 	sink += sum;
 	memref_free(&mr);
+	lmonster_close(h);
+	return 0;
+}
+
+/* ---- events: the consumer of evload's runs ------------------------------------------------ */
+
+static volatile sig_atomic_t events_stop;
+
+static void on_stop_signal(int sig)
+{
+	(void)sig;
+	events_stop = 1;
+}
+
+static int cmd_events(int argc, char **argv)
+{
+	unsigned long mask = ~0ul;
+	const char *key = NULL;
+	struct monster_config cfg;
+	struct monster_kind_stats k0, k1;
+	struct sigaction sa;
+	struct lmonster *h;
+	uint64_t sum = 0, produced = 0, dropped = 0;
+	unsigned int kind, ring;
+	int ai;
+
+	for (ai = 2; ai < argc; ai++) {
+		if (bench_opt_uint(argc, argv, &ai, "--events", &mask) ||
+		    bench_opt_str(argc, argv, &ai, "--key", &key))
+			continue;
+		bench_die(prog, "events: unknown option %s", argv[ai]);
+	}
+	if (!key || mask == ~0ul)
+		bench_die(prog, "events: --key K and --events MASK are needed");
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_stop_signal;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+
+	check(lmonster_open(NULL, 0, &h), "open " MONSTER_DEVICE_PATH);
+	check(lmonster_stop(h), "stop");
+	check(lmonster_get_config(h, &cfg), "get_config");
+	cfg.scope = MONSTER_SCOPE_PROCESS;
+	cfg.rate_hz = 100;
+	cfg.events = (__u32)mask;
+	check(lmonster_set_config(h, &cfg), "set_config");
+	check(lmonster_claim(h, LMONSTER_ALL_RINGS), "claim");
+	release_all(h);
+	check(lmonster_kind_stats(h, &k0), "kind_stats");
+	check(lmonster_start(h), "start");
+	while (!events_stop) {
+		int rc = lmonster_wait(h, 100);
+
+		if (rc && rc != -ETIMEDOUT && rc != -EINTR)
+			check(rc, "wait");
+		drain_touch(h, &sum);
+	}
+	check(lmonster_stop(h), "stop");
+	drain_touch(h, &sum);
+	check(lmonster_kind_stats(h, &k1), "kind_stats");
+	for (kind = MONSTER_KIND_SAMPLE + 1; kind < MONSTER_NR_KINDS; kind++)
+		for (ring = 0; ring < MONSTER_NR_RINGS; ring++) {
+			produced += k1.produced[kind][ring] - k0.produced[kind][ring];
+			dropped += k1.dropped[kind][ring] - k0.dropped[kind][ring];
+		}
+	bench_out((double)produced, "%s.events.produced", key);
+	bench_out((double)dropped, "%s.events.dropped", key);
+	cfg.events = 0;
+	check(lmonster_set_config(h, &cfg), "set_config");
+	sink += sum;
 	lmonster_close(h);
 	return 0;
 }
@@ -698,9 +820,11 @@ int main(int argc, char **argv)
 		return cmd_device(argc, argv);
 	if (argc >= 2 && !strcmp(argv[1], "device-drain"))
 		return cmd_device_drain(argc, argv);
+	if (argc >= 2 && !strcmp(argv[1], "events"))
+		return cmd_events(argc, argv);
 	if (argc >= 2 && !strcmp(argv[1], "file-drain"))
 		return cmd_file_drain(argc, argv);
-	fprintf(stderr, "usage: %s device|device-drain|file-drain [options] (see the source)\n",
+	fprintf(stderr, "usage: %s device|device-drain|events|file-drain [options] (see the source)\n",
 		prog);
 	return 2;
 }
