@@ -110,7 +110,9 @@ demo: setup
 	@bash $(TOP)/tests/vm/demo.sh
 
 DKMS_SRC := $(DESTDIR)/usr/src/monster-$(VERSION)
-dkms-install:
+EXPORTER_UNIT := $(DESTDIR)/etc/systemd/system/monster-exporter.service
+# the module, the udev rule and its group, the library and tools, monster-exporter.service
+dkms-install: userspace
 	@command -v dkms >/dev/null || { echo "dkms-install: dkms is not installed (apt-get install dkms)"; exit 1; }
 	-dkms remove -m monster -v $(VERSION) --all >/dev/null 2>&1
 	rm -rf $(DKMS_SRC) && mkdir -p $(DKMS_SRC)
@@ -119,11 +121,21 @@ dkms-install:
 	dkms build -m monster -v $(VERSION) -k $(KVER)
 	dkms install -m monster -v $(VERSION) -k $(KVER)
 	install -D -m 0644 packaging/60-monster.rules $(DESTDIR)/etc/udev/rules.d/60-monster.rules
+	install -D -m 0644 packaging/monster.sysusers $(DESTDIR)/etc/sysusers.d/monster.conf
+	-systemd-sysusers $(DESTDIR)/etc/sysusers.d/monster.conf
+	$(MAKE) --no-print-directory install
+	@mkdir -p $(dir $(EXPORTER_UNIT))
+	sed 's|/usr/local/bin/|$(BINDIR)/|' \
+		packaging/monster-exporter.service >$(EXPORTER_UNIT)
+	-systemctl daemon-reload
 	@echo "monster $(VERSION) installed for $(KVER); load it with: modprobe monster"
+	@echo "the exporter: systemctl enable --now monster-exporter"
 
 dkms-uninstall:
 	-dkms remove -m monster -v $(VERSION) --all
-	rm -rf $(DKMS_SRC) $(DESTDIR)/etc/udev/rules.d/60-monster.rules
+	rm -rf $(DKMS_SRC) $(DESTDIR)/etc/udev/rules.d/60-monster.rules $(EXPORTER_UNIT) \
+	       $(DESTDIR)/etc/sysusers.d/monster.conf
+	$(MAKE) --no-print-directory uninstall
 
 clean:
 	rm -rf $(BUILD)

@@ -36,6 +36,12 @@ base_pkgs="$base_pkgs gcc-multilib xz-utils zstd openssl shellcheck linux-source
 # the tools print JSON through json-c (libjson-c-dev: headers, shared and static library);
 # the CLI tests parse that JSON with python3's json module
 base_pkgs="$base_pkgs libjson-c-dev python3"
+# monster-exporter: HTTP through libmicrohttpd; its tests: promtool and a Prometheus server
+# (prometheus; on a machine with systemd the package also starts its own server on :9090),
+# the landing page in headless chromium, read back with python3-pil (Debian's python3), curl;
+# make bench-exporter: process-exporter beside it
+base_pkgs="$base_pkgs libmicrohttpd-dev prometheus chromium python3-pil curl"
+base_pkgs="$base_pkgs prometheus-process-exporter"
 # make bench: the BPF task iterator peer (clang -target bpf, linked with libbpf statically)
 base_pkgs="$base_pkgs clang libbpf-dev libelf-dev zlib1g-dev"
 # make bench: bpftrace, the peer of the events' probes

@@ -9,9 +9,10 @@
 # is a bare busybox initramfs with no libc. They are built on demand by `make check` and
 # `make demo` (target vm-tests), not by `make all`.
 #
-# vm-lib-extras: what t_85_lmonster runs in the guest when it is there:
+# vm-lib-extras: what t_85_lmonster and t_86_exporter run in the guest when it is there:
 #   run-vm.sh --add $(BUILD)/tools/monsterctl.static:/bin/monsterctl \
-#             --add $(BUILD)/unit/example_consumer.static:/bin/example_consumer
+#             --add $(BUILD)/unit/example_consumer.static:/bin/example_consumer \
+#             --add $(BUILD)/tools/monster-exporter.vm:/bin/monster-exporter
 # example_consumer is built the way a user links statically: against a staged install,
 # with `pkg-config --cflags --libs --static lmonster`.
 
@@ -43,7 +44,7 @@ $(VM_PROGS):
 
 VM_EXAMPLE_STATIC := $(BUILD)/unit/example_consumer.static
 VM_STAGE_STATIC   := $(BUILD)/stage-static
-vm-lib-extras: $$(MONSTERCTL_STATIC) $(VM_EXAMPLE_STATIC)
+vm-lib-extras: $$(MONSTERCTL_STATIC) $(VM_EXAMPLE_STATIC) $$(EXPORTER_VM)
 
 $(VM_EXAMPLE_STATIC): $(TOP)/tests/unit/example_consumer.c $$(LIB_A) $$(LIB_SO) $$(LIB_PC) \
 		      $$(LIB_HDRS)

@@ -75,3 +75,4 @@ $(BENCH_BIN)/monbench: $(BENCH_DIR)/monbench.c $(BENCH_SHARED) $(BENCH_HDRS) $$(
 bench: setup bench-progs
 	@BUILD=$(BUILD) BENCH_QUICK=$(BENCH_QUICK) BENCH_KVER=$(BENCH_KVER) \
 		bash $(BENCH_DIR)/bench.sh
+include $(TOP)/tests/bench/exporter.mk

@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
-# Runs the native unit test suites named on the command line (native cli symbols asan tsan
-# pkgconfig) from an already built tree (see tests/unit/unit.mk for the environment). Prints
+# Runs the native unit test suites named on the command line (native cli exporter symbols asan
+# tsan pkgconfig) from an already built tree (see tests/unit/unit.mk for the environment). Prints
 # each test's PASS/FAIL line, a FAIL line for a suite that crashed or that a sanitizer flagged,
 # and "unit-tests: N passed, M failed" at the end; exits 1 on any FAIL.
 set -u
 : "${BUILD:?}" "${TOP:?}" "${LIB_SO:?}" "${LIB_MAP:?}" "${LIB_PUBLIC:?}" "${MONSTERCTL:?}" "${MKRINGSET:?}"
+: "${EXPORTER:?}" "${EXPORTER_FEED:?}"
 CC=${CC:-cc}
 MAKE=${MAKE:-make}
 log=$(mktemp /tmp/unit-tests.XXXXXX)
@@ -119,10 +120,11 @@ pkgconfig() {
 	for f in "usr/lib/${LIB_SO##*/}" usr/lib/liblmonster.so.0 usr/lib/liblmonster.so \
 		usr/include/lmonster/lmonster.h usr/include/lmonster/monster.h \
 		usr/lib/liblmonster.a usr/lib/pkgconfig/lmonster.pc usr/bin/monsterctl \
-		usr/share/man/man8/monsterctl.8; do
+		usr/share/man/man8/monsterctl.8 usr/bin/monster-exporter \
+		usr/share/man/man8/monster-exporter.8; do
 		[ -e "$stage/$f" ] || missing="$missing $f"
 	done
-	[ -z "$missing" ] && echo "PASS pkgconfig/install: make install DESTDIR=build/stage PREFIX=/usr: library, links, headers, .pc, monsterctl, man page" ||
+	[ -z "$missing" ] && echo "PASS pkgconfig/install: make install DESTDIR=build/stage PREFIX=/usr: library, links, headers, .pc, monsterctl, monster-exporter, man pages" ||
 		echo "FAIL pkgconfig/install: missing:$missing"
 	export PKG_CONFIG_PATH='' PKG_CONFIG_LIBDIR="$stage/usr/lib/pkgconfig" PKG_CONFIG_SYSROOT_DIR="$stage"
 	cflags=$(pkg-config --cflags lmonster) && libs=$(pkg-config --libs lmonster)
@@ -180,11 +182,14 @@ for s in "$@"; do
 	case $s in
 	native) suite native env UNIT_TAG=native "$BUILD/unit/unit" ;;
 	cli) suite cli env CLI_TAG=cli bash "$TOP/tests/unit/cli.sh" ;;
+	exporter) suite exporter env EXPORTER_TAG=exporter bash "$TOP/tests/unit/exporter.sh" ;;
 	symbols) suite symbols symbols ;;
 	asan)
 		suite asan asan_env env UNIT_TAG=asan UNIT_SCALE=2 "$BUILD/asan/unit"
 		suite asan-cli asan_env env CLI_TAG=asan-cli MONSTERCTL="$BUILD/asan/monsterctl" \
 			bash "$TOP/tests/unit/cli.sh"
+		suite asan-exporter asan_env env EXPORTER_TAG=asan-exporter EXPORTER_QUICK=1 \
+			EXPORTER="$BUILD/asan/monster-exporter" bash "$TOP/tests/unit/exporter.sh"
 		;;
 	tsan) suite tsan tsan_run env UNIT_TAG=tsan UNIT_SCALE=3 "$BUILD/tsan/unit" ;;
 	pkgconfig) suite pkgconfig pkgconfig ;;

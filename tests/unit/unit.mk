@@ -8,6 +8,9 @@
 #   tsan    tests linked with the ThreadSanitizer library, build/tsan
 #   pkgconfig  `make install DESTDIR=build/stage PREFIX=/usr`, then an example consumer built
 #           with `cc $(pkg-config --cflags --libs lmonster)` against the staging tree
+#   exporter   monster-exporter fed by exporter_feed (tests/unit/exporter.sh): promtool, a
+#           Prometheus server, headless Chromium; under asan, without the last two
+# `make check-exporter`: only the exporter's suite, native.
 # `make gpu-unit-tests` (tests/unit/run-gpu-tests.sh): test_gpu_cpu and monster-gpu-consumer,
 #   native and ASan+UBSan, the GPU path against a stand-in libcuda.so.1 where CUDA is built;
 #   in build/gpu.
@@ -21,7 +24,7 @@ UNIT_SRCS    := $(addprefix $(UNIT_SRC_DIR)/,unit_main.c t_uapi.c t_ring.c t_err
 		$(TEST_HARNESS)
 UNIT_HDRS    := $(UNIT_SRC_DIR)/unit.h $(TEST_HARNESS_H)
 UNIT_RUN     := $(UNIT_SRC_DIR)/run-unit.sh
-UNIT_ASAN    := $(BUILD)/asan/unit $(BUILD)/asan/monsterctl
+UNIT_ASAN    := $(BUILD)/asan/unit $(BUILD)/asan/monsterctl $(BUILD)/asan/monster-exporter
 UNIT_TSAN    := $(BUILD)/tsan/unit
 
 # native: the tests link the shared library the way users do
@@ -34,7 +37,11 @@ $(UNIT_DIR)/mkringset: $(UNIT_SRC_DIR)/mkringset.c $(TEST_HARNESS) $(TEST_HARNES
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(TEST_HARNESS) -L$(LIB_DIR) -Wl,-rpath,$(LIB_DIR) -llmonster
 
-# the sanitizer builds: the tests, and monsterctl, linked with the library built the same way
+$(UNIT_DIR)/exporter_feed: $(UNIT_SRC_DIR)/exporter_feed.c $$(LIB_HDRS) $$(LIB_SO) $$(LIB_LINKS)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -o $@ $< -L$(LIB_DIR) -Wl,-rpath,$(LIB_DIR) -llmonster
+
+# the sanitizer builds: the tests, and the tools, linked with the library built the same way
 $(BUILD)/asan/unit $(BUILD)/tsan/unit: $(BUILD)/%/unit: $(UNIT_SRCS) $(UNIT_HDRS) \
 				       $$(LIB_HDRS) $$(LIB_A_$$*)
 	@mkdir -p $(@D)
@@ -45,20 +52,31 @@ $(BUILD)/asan/monsterctl: $$(TOOLS_SRCS_monsterctl) $$(TOOLS_HDRS) $$(LIB_HDRS) 
 	$(CC) $(SAN_CFLAGS) $(SAN_asan) $(TOOLS_DEFS_monsterctl) -o $@ $(TOOLS_SRCS_monsterctl) \
 		$(LIB_A_asan) $(LIB_LIBS) $(JSON_LIBS)
 
-UNIT_NATIVE_DEPS = $(UNIT_DIR)/unit $(UNIT_DIR)/mkringset $(MONSTERCTL) $(LIB_SO) $(LIB_LINKS)
+$(BUILD)/asan/monster-exporter: $$(TOOLS_SRCS_monster-exporter) $$(TOOLS_HDRS) $$(LIB_HDRS) \
+				$$(LIB_A_asan)
+	@mkdir -p $(@D)
+	$(CC) $(SAN_CFLAGS) $(SAN_asan) $(TOOLS_DEFS_monster-exporter) -o $@ \
+		$(TOOLS_SRCS_monster-exporter) $(LIB_A_asan) $(LIB_LIBS) $(JSON_LIBS) \
+		$(TOOLS_LIBS_monster-exporter)
+
+UNIT_NATIVE_DEPS = $(UNIT_DIR)/unit $(UNIT_DIR)/mkringset $(UNIT_DIR)/exporter_feed $(MONSTERCTL) \
+		   $(EXPORTER) $(LIB_SO) $(LIB_LINKS)
 
 # environment for tests/unit/run-unit.sh
 UNIT_ENV = BUILD=$(BUILD) TOP=$(TOP) CC="$(CC)" MAKE="$(MAKE)" LIB_SO=$(LIB_SO) \
 	   LIB_MAP=$(LIB_MAP) LIB_PUBLIC="$(LIB_PUBLIC)" MONSTERCTL=$(MONSTERCTL) \
-	   MKRINGSET=$(UNIT_DIR)/mkringset
+	   MKRINGSET=$(UNIT_DIR)/mkringset EXPORTER=$(EXPORTER) EXPORTER_FEED=$(UNIT_DIR)/exporter_feed
 
-.PHONY: unit-tests unit-tests-native unit-tests-asan unit-tests-tsan unit-tests-pkgconfig
+.PHONY: unit-tests unit-tests-native unit-tests-asan unit-tests-tsan unit-tests-pkgconfig \
+	check-exporter
 unit-tests: $$(UNIT_NATIVE_DEPS) $(UNIT_ASAN) $(UNIT_TSAN)
-	@$(UNIT_ENV) bash $(UNIT_RUN) native cli symbols asan tsan pkgconfig
+	@$(UNIT_ENV) bash $(UNIT_RUN) native cli exporter symbols asan tsan pkgconfig
 unit-tests-native: $$(UNIT_NATIVE_DEPS)
-	@$(UNIT_ENV) bash $(UNIT_RUN) native cli symbols
-unit-tests-asan: $(UNIT_ASAN) $(UNIT_DIR)/mkringset
+	@$(UNIT_ENV) bash $(UNIT_RUN) native cli exporter symbols
+unit-tests-asan: $(UNIT_ASAN) $(UNIT_DIR)/mkringset $(UNIT_DIR)/exporter_feed
 	@$(UNIT_ENV) bash $(UNIT_RUN) asan
+check-exporter: $$(UNIT_NATIVE_DEPS)
+	@$(UNIT_ENV) bash $(UNIT_RUN) exporter
 unit-tests-tsan: $(UNIT_TSAN)
 	@$(UNIT_ENV) bash $(UNIT_RUN) tsan
 unit-tests-pkgconfig: $(UNIT_DIR)/mkringset

@@ -125,8 +125,10 @@ if make -C "$TOP" --no-print-directory BUILD="$BUILD" vm-lib-extras >"$outdir/ex
 	[ -x "$BUILD/tools/monsterctl.static" ] && adds+=("$BUILD/tools/monsterctl.static:/bin/monsterctl")
 	[ -x "$BUILD/unit/example_consumer.static" ] &&
 		adds+=("$BUILD/unit/example_consumer.static:/bin/example_consumer")
+	[ -x "$BUILD/tools/monster-exporter.vm" ] &&
+		adds+=("$BUILD/tools/monster-exporter.vm:/bin/monster-exporter")
 else
-	log "monsterctl/example_consumer did not build (log: $outdir/extras-build.log)"
+	log "monsterctl/example_consumer/monster-exporter did not build (log: $outdir/extras-build.log)"
 fi
 
 # --- initramfs --------------------------------------------------------------------------
