@@ -20,8 +20,8 @@ failed=0
 have_py=0
 command -v python3 >/dev/null 2>&1 && have_py=1
 
-pass() { echo "PASS $TAG/$1: $2"; }
-fail() { echo "FAIL $TAG/$1: $2"; failed=1; }
+# shellcheck source=tests/unit/cli-check.sh
+. "$(dirname "$0")/cli-check.sh"
 # have_python NAME: python3 is there to parse JSON, or a FAIL of NAME saying it is missing
 have_python() {
 	[ "$have_py" = 1 ] && return 0
@@ -42,19 +42,7 @@ expect_error() {
 	local name=$1 want=$2 re=$3
 	shift 3
 	run "$@"
-	local lines
-	lines=$(printf '%s' "$err" | grep -c '')
-	if [ "$rc" != "$want" ]; then
-		fail "$name" "monsterctl $* exited $rc, expected $want (stderr: $err)"
-	elif [ "$lines" != 1 ]; then
-		fail "$name" "monsterctl $*: $lines lines on stderr, expected one: $err"
-	elif ! printf '%s' "$err" | grep -Eq -- "$re"; then
-		fail "$name" "monsterctl $*: stderr '$err' does not match /$re/"
-	elif [ -n "$out" ]; then
-		fail "$name" "monsterctl $*: printed on stdout before failing: $out"
-	else
-		pass "$name" "monsterctl $* -> exit $rc: $err"
-	fi
+	check_error "$name" "monsterctl $*" "$want" "$re"
 }
 
 # interrupt OUTFILE ARGS...: monsterctl ARGS in the background, SIGINT after 0.5 s; sets rc

@@ -25,8 +25,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-pass() { echo "PASS $TAG/$1: $2"; }
-fail() { echo "FAIL $TAG/$1: $2"; failed=1; }
+# shellcheck source=tests/unit/cli-check.sh
+. "$(dirname "$0")/cli-check.sh"
 # Debian's python3 (tests/setup.sh installs it and python3-pil); another one first on PATH
 # may lack PIL
 py=/usr/bin/python3
@@ -39,24 +39,13 @@ free_port() {
 
 # expect_error NAME RC REGEX ARGS...: exit RC, one line on stderr matching REGEX, nothing on stdout
 expect_error() {
-	local name=$1 want=$2 re=$3 rc out err lines
+	local name=$1 want=$2 re=$3 rc out err
 	shift 3
 	timeout 10 "$EXP" "$@" >"$tmp/out" 2>"$tmp/err"
 	rc=$?
 	out=$(cat "$tmp/out")
 	err=$(cat "$tmp/err")
-	lines=$(printf '%s' "$err" | grep -c '')
-	if [ "$rc" != "$want" ]; then
-		fail "$name" "monster-exporter $* exited $rc, expected $want (stderr: $err)"
-	elif [ "$lines" != 1 ]; then
-		fail "$name" "monster-exporter $*: $lines lines on stderr, expected one: $err"
-	elif ! printf '%s' "$err" | grep -Eq -- "$re"; then
-		fail "$name" "monster-exporter $*: stderr '$err' does not match /$re/"
-	elif [ -n "$out" ]; then
-		fail "$name" "monster-exporter $*: printed on stdout: $out"
-	else
-		pass "$name" "monster-exporter $* -> exit $rc: $err"
-	fi
+	check_error "$name" "monster-exporter $*" "$want" "$re"
 }
 
 # start_feed NAME ARGS...: exporter_feed writing $tmp/NAME.ring in the background
